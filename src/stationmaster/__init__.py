@@ -1,0 +1,1 @@
+"""stationmaster: keeps a store's orders, tracking and stock in step with ShipStation."""

@@ -1,0 +1,124 @@
+"""Every conversion between stationmaster's aware-UTC datetimes and the times on a wire.
+
+ShipStation's REST v1 reads and writes Pacific wall time (America/Los_Angeles, PST or PDT)
+with no offset; inside stationmaster every datetime is aware and in UTC. Keeping all of the
+conversions here means nobody "fixes" one side into the other.
+
+DST: a wall time in the spring-forward gap does not exist and one in the fall-back hour
+exists twice. Both parse with ``fold=0`` (the gap lands an hour later, the repeated hour
+takes its first occurrence), and rendering loses the fold just as ShipStation does, so any
+window built on these times must overlap the previous one by at least an hour.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+OffsetMode = Literal["ignore", "honour", "reject"]
+
+_V1 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class WireTimeError(ValueError):
+    """A string is not a time ShipStation's v1 wire format allows."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _require_aware(dt: datetime) -> None:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise WireTimeError(f"naive datetime {dt!r}: stationmaster only handles aware datetimes")
+
+
+def _offset(designator: str) -> timedelta:
+    if designator == "Z":
+        return timedelta(0)
+    sign = -1 if designator[0] == "-" else 1
+    digits = designator[1:].replace(":", "")
+    return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def parse_v1(text: str, *, offsets: OffsetMode = "reject") -> datetime:
+    """A v1 wall-clock string (0-7 fraction digits, ``T`` or space) as an aware UTC datetime.
+
+    ``offsets`` says what to do with a trailing ``Z`` or ``±hh:mm``, which ShipStation never
+    sends: ``reject`` it, ``ignore`` it (read the wall time as Pacific, as ShipStation is
+    believed to), or ``honour`` it.
+    """
+    match = _V1.match(text.strip())
+    if match is None:
+        raise WireTimeError(f"not a ShipStation v1 timestamp: {text!r}")
+    year, month, day, hour, minute, second, fraction, designator = match.groups()
+    if designator and offsets == "reject":
+        raise WireTimeError(f"ShipStation v1 times carry no offset: {text!r}")
+    micros = int((fraction or "0").ljust(7, "0")[:6])
+    try:
+        wall = datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            micros,
+        )
+    except ValueError as exc:
+        raise WireTimeError(f"not a real date or time: {text!r}") from exc
+    if designator and offsets == "honour":
+        return (wall - _offset(designator)).replace(tzinfo=UTC)
+    # A naive wall time goes through PACIFIC with fold=0: gap times land an hour later.
+    local = wall.replace(tzinfo=PACIFIC, fold=0)
+    return local.astimezone(UTC)
+
+
+def parse_v1_date(text: str) -> date:
+    """A ``yyyy-MM-dd`` Pacific calendar date."""
+    stripped = text.strip()
+    if not _DATE.fullmatch(stripped):
+        raise WireTimeError(f"not a ShipStation v1 date: {text!r}")
+    try:
+        return date.fromisoformat(stripped)
+    except ValueError as exc:
+        raise WireTimeError(f"not a real date: {text!r}") from exc
+
+
+def render_v1(dt: datetime) -> str:
+    """Response style: Pacific wall time with seven fraction digits, no offset."""
+    _require_aware(dt)
+    return dt.astimezone(PACIFIC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
+
+
+def render_v1_short(dt: datetime) -> str:
+    """Response style for items, stores and warehouses: 0-3 fraction digits, zeros dropped."""
+    _require_aware(dt)
+    local = dt.astimezone(PACIFIC)
+    millis = f"{local.microsecond // 1000:03d}".rstrip("0")
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis}" if millis else "")
+
+
+def render_v1_filter(dt: datetime) -> str:
+    """Query-string style: ``yyyy-MM-dd HH:mm:ss`` in Pacific wall time (seconds truncated)."""
+    _require_aware(dt)
+    return dt.astimezone(PACIFIC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def render_v1_date(value: datetime | date) -> str:
+    """A Pacific calendar date: a datetime is first moved to Pacific, never cut in UTC."""
+    if isinstance(value, datetime):
+        _require_aware(value)
+        return value.astimezone(PACIFIC).date().isoformat()
+    return value.isoformat()
+
+
+def pacific_midnight(day: date) -> datetime:
+    """The UTC instant at which a Pacific calendar day starts."""
+    return datetime(day.year, day.month, day.day, tzinfo=PACIFIC).astimezone(UTC)
