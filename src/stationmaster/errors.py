@@ -190,16 +190,24 @@ def _is_decode_failure(f: Facts) -> bool:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("success", lambda f: f.status is not None and f.status < 400 and not _is_throttle(f),
-         "ignore", ShipStationError),
+    Rule(
+        "success",
+        lambda f: f.status is not None and f.status < 400 and not _is_throttle(f),
+        "ignore",
+        ShipStationError,
+    ),
     Rule("throttled", _is_throttle, "rate_limited", RateLimited),
     Rule("unauthorized", _status_in(401, 403), "fail_connection", AuthenticationError),
     Rule("not found", _status_in(404, 410), "fail_record", NotFound),
     Rule("validation envelope", _is_validation_500, "fail_record", ValidationError),
     Rule("server error", lambda f: f.status is not None and f.status >= 500, "retry", ServerError),
     Rule("timeout", _status_in(408), "retry", ServerError),
-    Rule("client error", lambda f: f.status is not None and f.status >= 400,
-         "fail_record", ValidationError),
+    Rule(
+        "client error",
+        lambda f: f.status is not None and f.status >= 400,
+        "fail_record",
+        ValidationError,
+    ),
     Rule("network", _is_transient_exception, "retry", TransportError),
     Rule("undecodable body", _is_decode_failure, "fail_record", DecodeError),
 )

@@ -24,11 +24,12 @@ OffsetMode = Literal["ignore", "honour", "reject"]
 _V1 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?"
-    r"(Z|[+-]\d{2}:?\d{2})?$"
+    r"(Z|[+-]\d{2}:?\d{2})?$",
+    re.ASCII,  # without it \d also matches other scripts' digits, which int() then accepts
 )
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class WireTimeError(ValueError):
@@ -73,11 +74,14 @@ def parse_v1(text: str, *, offsets: OffsetMode = "reject") -> datetime:
         )
     except ValueError as exc:
         raise WireTimeError(f"not a real date or time: {text!r}") from exc
-    if designator and offsets == "honour":
-        return (wall - _offset(designator)).replace(tzinfo=UTC)
-    # A naive wall time goes through PACIFIC with fold=0: gap times land an hour later.
-    local = wall.replace(tzinfo=PACIFIC, fold=0)
-    return local.astimezone(UTC)
+    try:
+        if designator and offsets == "honour":
+            return (wall - _offset(designator)).replace(tzinfo=UTC)
+        # A naive wall time goes through PACIFIC with fold=0: gap times land an hour later.
+        return wall.replace(tzinfo=PACIFIC, fold=0).astimezone(UTC)
+    except OverflowError as exc:
+        # Wall times at the very ends of datetime's range have no UTC instant.
+        raise WireTimeError(f"time out of range: {text!r}") from exc
 
 
 def parse_v1_date(text: str) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -97,7 +98,7 @@ def test_split_window_covers_the_range_with_shared_boundaries() -> None:
     end = start + timedelta(days=2, hours=5)
     chunks = list(split_window(start, end, timedelta(days=1)))
     assert chunks[0][0] == start and chunks[-1][1] == end
-    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(chunks))
     assert all(hi - lo <= timedelta(days=1) for lo, hi in chunks)
     assert len(chunks) == 3
     assert list(split_window(start, start, timedelta(hours=1))) == [(start, start)]
@@ -106,7 +107,12 @@ def test_split_window_covers_the_range_with_shared_boundaries() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "span", "message"),
     [
-        (datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC), timedelta(1), "before"),
+        (
+            datetime(2026, 1, 2, tzinfo=UTC),
+            datetime(2026, 1, 1, tzinfo=UTC),
+            timedelta(1),
+            "before",
+        ),
         (datetime(2026, 1, 1), datetime(2026, 1, 2, tzinfo=UTC), timedelta(1), "aware"),
         (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC), timedelta(0), "zero"),
     ],
@@ -114,3 +120,15 @@ def test_split_window_covers_the_range_with_shared_boundaries() -> None:
 def test_split_window_refuses_bad_ranges(start, end, span, message) -> None:
     with pytest.raises(ValueError, match=message):
         list(split_window(start, end, span))
+
+
+async def test_pages_zero_is_not_trusted_a_short_page_ends_the_walk() -> None:
+    calls: list[int] = []
+
+    async def fetch(page: int, size: int) -> FakePage:
+        calls.append(page)
+        rows = list(range((page - 1) * size, min(page * size, 7)))
+        return FakePage(page, 0, rows)
+
+    assert await collect(walk_pages(fetch, page_size=5)) == list(range(7))
+    assert calls == [1, 2]

@@ -77,6 +77,12 @@ class BudgetState:
         for cap in self.header_caps:
             if not isinstance(cap, HeaderCap):
                 raise ValueError(f"header_caps must hold HeaderCap values, got {cap!r}")
+            if cap.resets_in > self.window:
+                # The server's window resets within one window; a longer cap is not a header's.
+                raise ValueError(
+                    f"header cap resets_in must not exceed the window ({self.window}), "
+                    f"got {cap.resets_in}"
+                )
         _require_seconds("blocked_for", self.blocked_for)
 
     def to_dict(self) -> dict[str, object]:
@@ -252,7 +258,8 @@ class Budget:
             reserve=self._reserve,
             grant_ages=tuple(max(0.0, now - granted) for granted in self._grants),
             header_caps=tuple(
-                HeaderCap(remaining=cap.remaining, resets_in=cap.until - now)
+                # min(): ``until`` was at most a window away when read, but floats round.
+                HeaderCap(remaining=cap.remaining, resets_in=min(cap.until - now, self._window))
                 for cap in self._caps
             ),
             blocked_for=max(0.0, self._blocked_until - now),

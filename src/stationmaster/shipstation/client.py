@@ -213,25 +213,39 @@ class ShipStationClient:
         except httpx2.TransportError as exc:
             error = error_for_exception(exc, endpoint)
             await self._observe(request, None, attempt_no, started, str(error))
-            log.warning("shipstation.transport_error", endpoint=endpoint, attempt=attempt_no,
-                        error=type(exc).__name__)
+            log.warning(
+                "shipstation.transport_error",
+                endpoint=endpoint,
+                attempt=attempt_no,
+                error=type(exc).__name__,
+            )
             raise error from None
         finally:
             del request.headers["Authorization"]
         self.budget.observe(response.headers)
         resolution = classify(response)
         failure = None if resolution.kind == "ignore" else error_for(response, endpoint)
-        await self._observe(request, response, attempt_no, started,
-                            str(failure) if failure else None)
+        await self._observe(
+            request, response, attempt_no, started, str(failure) if failure else None
+        )
         if failure is None:
-            log.debug("shipstation.call", endpoint=endpoint, status=response.status_code,
-                      attempt=attempt_no)
+            log.debug(
+                "shipstation.call",
+                endpoint=endpoint,
+                status=response.status_code,
+                attempt=attempt_no,
+            )
             return response
         if isinstance(failure, RateLimited):
             self.budget.penalize(failure.wait)
-        log.warning("shipstation.call_failed", endpoint=endpoint, status=response.status_code,
-                    attempt=attempt_no, resolution=failure.resolution.kind,
-                    wait=failure.resolution.wait)
+        log.warning(
+            "shipstation.call_failed",
+            endpoint=endpoint,
+            status=response.status_code,
+            attempt=attempt_no,
+            resolution=failure.resolution.kind,
+            wait=failure.resolution.wait,
+        )
         raise failure
 
     async def _observe(
@@ -274,9 +288,11 @@ class ShipStationClient:
         bulk: bool = False,
     ) -> M:
         """Send a call and parse its body into ``model``."""
-        response = await self.send(method, path, params=params, body=body,
-                                   idempotent=idempotent, bulk=bulk)
-        return decode(TypeAdapter(model), response)
+        response = await self.send(
+            method, path, params=params, body=body, idempotent=idempotent, bulk=bulk
+        )
+        parsed: M = decode(TypeAdapter(model), response)
+        return parsed
 
     async def call_list(
         self,

@@ -8,7 +8,15 @@ that only the bad position is skipped and reported, never the whole page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -23,12 +31,9 @@ class Page(Protocol[T_co]):
     """What a list envelope offers a walker: its records and where it stands."""
 
     @property
-    def page(self) -> int | None: ...
-
-    @property
     def pages(self) -> int | None: ...
 
-    def records(self) -> list[T_co]: ...
+    def records(self) -> Sequence[T_co]: ...
 
 
 FetchPage = Callable[[int, int], Awaitable[Page[T]]]
@@ -60,10 +65,11 @@ class PageWalk(Generic[T]):
 
     def advance(self, envelope: Page[T] | None, count: int) -> None:
         """Move past the page just read; ``envelope`` is None when the page had to be narrowed."""
-        if envelope is not None:
-            pages = envelope.pages
-            last = pages is not None and self.page >= pages
-            self.finished = count == 0 or last
+        pages = envelope.pages if envelope is not None else None
+        if count == 0:
+            self.finished = True
+        elif pages:  # trusted when positive; ShipStation's doc mock answers ``pages: 0``
+            self.finished = self.page >= pages
         else:
             self.finished = count < self.page_size
         self.page += 1
@@ -82,7 +88,7 @@ def smaller_page_size(size: int) -> int | None:
 
 async def _narrow(
     fetch: FetchPage[T], offset: int, size: int, walk: PageWalk[T], error: ServerError
-) -> AsyncIterator[list[T]]:
+) -> AsyncIterator[Sequence[T]]:
     """Re-read ``size`` positions from ``offset`` with smaller pages; skip what still fails."""
     smaller = smaller_page_size(size)
     if smaller is None:
@@ -115,7 +121,7 @@ async def walk_pages(
         skipped_before = len(state.skipped)
         try:
             envelope: Page[T] | None = await fetch(page, size)
-            batches: AsyncIterator[list[T]] | None = None
+            batches: AsyncIterator[Sequence[T]] | None = None
         except ServerError as exc:
             envelope = None
             batches = _narrow(fetch, (page - 1) * size, size, state, exc)
@@ -129,8 +135,8 @@ async def walk_pages(
 
 
 async def _batches(
-    envelope: Page[T] | None, narrowed: AsyncIterator[list[T]] | None
-) -> AsyncIterator[list[T]]:
+    envelope: Page[T] | None, narrowed: AsyncIterator[Sequence[T]] | None
+) -> AsyncIterator[Sequence[T]]:
     if envelope is not None:
         yield envelope.records()
     elif narrowed is not None:
@@ -177,8 +183,9 @@ class ListFilter(Protocol):
     page: int | None
     pageSize: int | None
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        ...
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
 
 
 F = TypeVar("F", bound=ListFilter)

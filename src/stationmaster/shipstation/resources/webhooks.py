@@ -23,8 +23,13 @@ class Webhooks(Resource):
 
     async def subscribe(self, request: SubscribeRequest) -> SubscribeResponse:
         """Not repeated blindly: a second attempt could leave two subscriptions."""
-        return await self._client.call(SubscribeResponse, "POST", "/webhooks/subscribe",
-                                       body=to_wire(request), idempotent=False)
+        return await self._client.call(
+            SubscribeResponse,
+            "POST",
+            "/webhooks/subscribe",
+            body=to_wire(request),
+            idempotent=False,
+        )
 
     async def unsubscribe(self, webhook_id: int) -> None:
         await self._client.send("DELETE", f"/webhooks/{int(webhook_id)}", idempotent=True)

@@ -1,0 +1,158 @@
+"""The emulated account's data: plain wire-shaped dicts in tables, and undo for failed requests.
+
+Rows are never changed in place: a handler copies a row (:func:`clone`), changes the copy and
+puts it back. That is what makes :meth:`Account.snapshot` cheap (a shallow copy of each table)
+and exact, so a request that fails half-way leaves the account as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+from stationmaster.emulator.wire import Wire
+
+IdKind = Literal[
+    "order",
+    "orderItem",
+    "customsItem",
+    "shipment",
+    "fulfillment",
+    "customer",
+    "customerUser",
+    "product",
+    "warehouse",
+    "store",
+    "webhook",
+    "delivery",
+    "tracking",
+    "batchNumber",
+]
+
+#: Where each id sequence starts: distinct ranges make a mixed-up id obvious in a failing test.
+FIRST_IDS: dict[IdKind, int] = {
+    "order": 100_000_001,
+    "orderItem": 200_000_001,
+    "customsItem": 250_000_001,
+    "shipment": 300_000_001,
+    "fulfillment": 400_000_001,
+    "customer": 500_000_001,
+    "customerUser": 510_000_001,
+    "product": 600_000_001,
+    "warehouse": 187_700,
+    "store": 310_600,
+    "webhook": 10_001,
+    "delivery": 1,
+    "tracking": 1,
+    "batchNumber": 100_001,
+}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook POST waiting to be sent."""
+
+    id: int
+    webhook_id: int
+    target_url: str
+    resource_url: str
+    resource_type: str
+    queued_at: float
+
+    def payload(self) -> dict[str, str]:
+        return {"resource_url": self.resource_url, "resource_type": self.resource_type}
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """What ``GET /stores/getrefreshstatus`` reports for one store."""
+
+    started_at: float | None = None
+    last_attempt: str | None = None
+    refresh_date: str | None = None
+
+
+@dataclass
+class Account:
+    """Every table of one ShipStation account, keyed by id."""
+
+    orders: dict[int, Wire] = field(default_factory=dict)
+    #: Soft-deleted orders and orders absorbed by a merge: 404 and out of every list.
+    inactive_orders: set[int] = field(default_factory=set)
+    #: importBatch GUID -> the orders one import created (what ORDER_NOTIFY points at).
+    import_batches: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: Per parent order, how many split children it has had.
+    split_counts: dict[int, int] = field(default_factory=dict)
+    shipments: dict[int, Wire] = field(default_factory=dict)
+    #: The label PDFs (base64); lists show ``labelData: null``, create calls return them.
+    label_data: dict[int, str] = field(default_factory=dict)
+    #: batchId GUID -> the shipments one label action created (what SHIP_NOTIFY points at).
+    label_batches: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    fulfillments: dict[int, Wire] = field(default_factory=dict)
+    stores: dict[int, Wire] = field(default_factory=dict)
+    store_refresh: dict[int, RefreshState] = field(default_factory=dict)
+    marketplaces: dict[int, Wire] = field(default_factory=dict)
+    warehouses: dict[int, Wire] = field(default_factory=dict)
+    deleted_warehouses: set[int] = field(default_factory=set)
+    carriers: dict[str, Wire] = field(default_factory=dict)
+    services: dict[str, tuple[Wire, ...]] = field(default_factory=dict)
+    packages: dict[str, tuple[Wire, ...]] = field(default_factory=dict)
+    products: dict[int, Wire] = field(default_factory=dict)
+    customers: dict[int, Wire] = field(default_factory=dict)
+    tags: dict[int, Wire] = field(default_factory=dict)
+    users: dict[str, Wire] = field(default_factory=dict)
+    inactive_users: set[str] = field(default_factory=set)
+    webhooks: dict[int, Wire] = field(default_factory=dict)
+    outbox: list[Delivery] = field(default_factory=list)
+    next_ids: dict[str, int] = field(default_factory=lambda: dict(FIRST_IDS))
+    seller_id: int = 100_000
+
+    def new_id(self, kind: IdKind) -> int:
+        value = self.next_ids[kind]
+        self.next_ids[kind] = value + 1
+        return value
+
+    def reserve_id(self, kind: IdKind, value: int) -> None:
+        """Make sure later generated ids of ``kind`` do not collide with ``value``."""
+        if value >= self.next_ids[kind]:
+            self.next_ids[kind] = value + 1
+
+    def active_orders(self) -> Iterator[Wire]:
+        return (o for i, o in self.orders.items() if i not in self.inactive_orders)
+
+    def order(self, order_id: int) -> Wire | None:
+        """An active order (stored row: read it, do not change it)."""
+        if order_id in self.inactive_orders:
+            return None
+        return self.orders.get(order_id)
+
+    def snapshot(self) -> Account:
+        """A copy of every table (rows shared: they are never changed in place)."""
+        saved = copy.copy(self)
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, dict | list | set):
+                setattr(saved, item.name, copy.copy(value))
+        return saved
+
+    def restore(self, saved: Account) -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(saved, item.name))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Undo every change made inside the block if it raises."""
+        saved = self.snapshot()
+        try:
+            yield
+        except BaseException:
+            self.restore(saved)
+            raise
+
+
+def clone(row: Wire) -> Wire:
+    """A private copy of a stored row, safe to change and put back."""
+    return copy.deepcopy(row)
