@@ -11,7 +11,7 @@ from datetime import datetime
 
 from stationmaster.emulator import catalog
 from stationmaster.emulator.schemas import PRODUCT
-from stationmaster.emulator.state import Account, RefreshState, clone
+from stationmaster.emulator.state import Account, clone
 from stationmaster.emulator.wire import Wire, short_stamp, stamp
 
 ADDRESS_VERIFIED = "Address not yet validated"
@@ -178,9 +178,6 @@ def seed_default_account(account: Account, now: datetime) -> None:
             "website": "https://acme.example", "autoRefresh": auto, "statusMappings": None,
         }
         account.stores[store_id] = store_row(account, values, None, store_id, now)
-        account.store_refresh[store_id] = RefreshState(
-            last_attempt=short_stamp(now), refresh_date=short_stamp(now)
-        )
     for warehouse_id, name, origin, default in catalog.WAREHOUSES:
         values = {"warehouseName": name, "originAddress": dict(origin),
                   "returnAddress": None, "isDefault": default}

@@ -11,9 +11,11 @@ import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Literal, TypeVar
 
 from stationmaster.emulator.wire import Wire
+
+_Row = TypeVar("_Row", Wire, list[Wire])
 
 IdKind = Literal[
     "order",
@@ -70,9 +72,8 @@ class Delivery:
 class RefreshState:
     """What ``GET /stores/getrefreshstatus`` reports for one store."""
 
+    #: When the last refresh started, on the emulator's monotonic clock.
     started_at: float | None = None
-    last_attempt: str | None = None
-    refresh_date: str | None = None
 
 
 @dataclass
@@ -82,6 +83,8 @@ class Account:
     orders: dict[int, Wire] = field(default_factory=dict)
     #: Soft-deleted orders and orders absorbed by a merge: 404 and out of every list.
     inactive_orders: set[int] = field(default_factory=set)
+    #: Absorbed order id -> the order that absorbed it in a merge.
+    merged_into: dict[int, int] = field(default_factory=dict)
     #: importBatch GUID -> the orders one import created (what ORDER_NOTIFY points at).
     import_batches: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: Per parent order, how many split children it has had.
@@ -153,6 +156,6 @@ class Account:
             raise
 
 
-def clone(row: Wire) -> Wire:
-    """A private copy of a stored row, safe to change and put back."""
+def clone(row: _Row) -> _Row:
+    """A private copy of a stored row (or list of rows), safe to change and put back."""
     return copy.deepcopy(row)

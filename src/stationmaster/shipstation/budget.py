@@ -93,8 +93,7 @@ class BudgetState:
             "reserve": self.reserve,
             "grant_ages": list(self.grant_ages),
             "header_caps": [
-                {"remaining": cap.remaining, "resets_in": cap.resets_in}
-                for cap in self.header_caps
+                {"remaining": cap.remaining, "resets_in": cap.resets_in} for cap in self.header_caps
             ],
             "blocked_for": self.blocked_for,
         }
@@ -108,18 +107,24 @@ class BudgetState:
         """
         if not isinstance(data, Mapping):
             raise ValueError(f"budget state must be a mapping, got {type(data).__name__}")
-        _require_keys("budget state", data, required={"limit", "window", "reserve"},
-                      optional={"grant_ages", "header_caps", "blocked_for"})
+        _require_keys(
+            "budget state",
+            data,
+            required={"limit", "window", "reserve"},
+            optional={"grant_ages", "header_caps", "blocked_for"},
+        )
         caps_raw = _require_list("header_caps", data.get("header_caps", []))
         caps = []
         for raw in caps_raw:
             if not isinstance(raw, Mapping):
                 raise ValueError(f"each header cap must be a mapping, got {raw!r}")
             _require_keys("header cap", raw, required={"remaining", "resets_in"}, optional=set())
-            caps.append(HeaderCap(
-                remaining=_require_count("header cap remaining", raw["remaining"], minimum=0),
-                resets_in=_require_seconds("header cap resets_in", raw["resets_in"]),
-            ))
+            caps.append(
+                HeaderCap(
+                    remaining=_require_count("header cap remaining", raw["remaining"], minimum=0),
+                    resets_in=_require_seconds("header cap resets_in", raw["resets_in"]),
+                )
+            )
         return cls(
             limit=_require_count("limit", data["limit"], minimum=1),
             window=_require_seconds("window", data["window"]),
@@ -302,7 +307,8 @@ class Budget:
         if any(old.until >= new.until and old.remaining <= new.remaining for old in self._caps):
             return
         self._caps = [
-            old for old in self._caps
+            old
+            for old in self._caps
             if not (new.until >= old.until and new.remaining <= old.remaining)
         ]
         self._caps.append(new)

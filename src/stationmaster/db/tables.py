@@ -1,0 +1,191 @@
+"""The database schema as SQLAlchemy Core tables: the one description migrations must match.
+
+Table and column names are a contract (the push loop, the web app and operators' SQL read
+them). Every time is aware UTC (:class:`~stationmaster.db.types.UTCDateTime`), every document
+is JSON (JSONB on PostgreSQL), and every constraint has a fixed name so migrations can refer
+to it on both databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from stationmaster.db.types import UTCDateTime, json_column_type
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: SQLite only auto-numbers ``INTEGER PRIMARY KEY``; PostgreSQL gets a 64-bit serial.
+SerialId = BigInteger().with_variant(Integer(), "sqlite")
+
+KEY = 255  # order keys, source ids, SKUs: ShipStation's own keys stay well below this
+NAME = 100  # connection and lease names, streams
+
+
+def _connection_fk() -> ForeignKey:
+    return ForeignKey("connections.name", ondelete="CASCADE")
+
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("mode", String(8), nullable=False),
+    Column("store_kind", String(NAME), nullable=False),
+    Column("settings", json_column_type(), nullable=False),
+    # Orders placed before it never sync; set once, then immutable.
+    Column("sync_start", UTCDateTime(), nullable=True),
+    # Last change number handed to this connection's native orders (see native_orders).
+    Column("native_change_seq", BigInteger(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("mode IN ('push', 'pull')", name="mode"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("connection", String(NAME), _connection_fk(), primary_key=True),
+    Column("stream", String(NAME), primary_key=True),
+    Column("value", json_column_type(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("connection", String(NAME), _connection_fk(), nullable=False),
+    Column("order_key", String(KEY), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("payload", json_column_type(), nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    # Bumped whenever a newer payload replaces this row, so a result for an older payload
+    # can tell that it no longer describes what is queued.
+    Column("version", Integer(), nullable=False),
+    Column("enqueued_at", UTCDateTime(), nullable=False),
+    Column("available_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("last_error", Text(), nullable=True),
+    UniqueConstraint("connection", "order_key"),
+    CheckConstraint("action IN ('upsert', 'delete')", name="action"),
+    Index(None, "connection", "available_at"),
+)
+
+sync_records = Table(
+    "sync_records",
+    metadata,
+    Column("connection", String(NAME), _connection_fk(), primary_key=True),
+    Column("order_key", String(KEY), primary_key=True),
+    Column("order_id", BigInteger(), nullable=True),
+    Column("related_ids", json_column_type(), nullable=True),
+    # Fingerprint of the last payload ShipStation accepted; NULL until one was.
+    Column("fingerprint", String(128), nullable=True),
+    Column("remote_status", String(40), nullable=True),
+    Column("locked", Boolean(), nullable=False),
+    Column("frozen", Boolean(), nullable=False),
+    Column("pushed_at", UTCDateTime(), nullable=True),
+    Column("last_error", Text(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("connection", String(NAME), nullable=True),
+    Column("key_id", String(NAME), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("url", Text(), nullable=False),
+    Column("request_body", Text(), nullable=True),
+    Column("status", Integer(), nullable=True),
+    Column("response_body", Text(), nullable=True),
+    Column("response_headers", json_column_type(), nullable=False),
+    Column("attempt", Integer(), nullable=False),
+    Column("seconds", Float(), nullable=False),
+    Column("error", Text(), nullable=True),
+    Index(None, "at"),
+    Index(None, "connection", "at"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("connection", String(NAME), _connection_fk(), nullable=False),
+    Column("order_key", String(KEY), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("payload", json_column_type(), nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("resolution", String(20), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("audit_id", SerialId, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("replayed_at", UTCDateTime(), nullable=True),
+    Column("state", String(10), nullable=False),
+    ForeignKeyConstraint(["audit_id"], ["audit_log.id"], ondelete="SET NULL"),
+    CheckConstraint("state IN ('open', 'replayed', 'resolved')", name="state"),
+    Index(None, "connection", "state"),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    # NULL once released: the row stays so its budget snapshot reaches the next owner.
+    Column("owner", String(NAME), nullable=True),
+    Column("acquired_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
+    Column("state", json_column_type(), nullable=True),
+)
+
+native_orders = Table(
+    "native_orders",
+    metadata,
+    Column("connection", String(NAME), _connection_fk(), primary_key=True),
+    Column("source_id", String(KEY), primary_key=True),
+    Column("order_key", String(KEY), nullable=False),
+    Column("payload", json_column_type(), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("deleted", Boolean(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("change_seq", BigInteger(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("connection", "order_key"),
+    UniqueConstraint("connection", "change_seq"),
+)
+
+native_stock = Table(
+    "native_stock",
+    metadata,
+    Column("connection", String(NAME), _connection_fk(), primary_key=True),
+    Column("sku", String(KEY), primary_key=True),
+    Column("on_hand", Integer(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
