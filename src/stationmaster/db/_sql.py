@@ -53,13 +53,15 @@ def distinct(values: Iterable[T]) -> list[T]:
 async def require_connection(conn: AsyncConnection, name: str, *, lock: bool = False) -> int:
     """The connection's last native change number; :class:`UnknownConnection` if it has no row.
 
-    ``lock`` takes the row's lock (PostgreSQL) so per-connection counters advance in commit
-    order; SQLite's transactions are serial already.
+    ``lock`` takes the row's lock on PostgreSQL (``FOR NO KEY UPDATE``: it serializes the
+    writers of the counter without blocking inserts that merely reference the connection),
+    so the counter's numbers become visible in the order they were handed out; SQLite's
+    transactions are serial already.
     """
     query = connections.select().with_only_columns(connections.c.native_change_seq)
     query = query.where(connections.c.name == name)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     value = (await conn.execute(query)).scalar_one_or_none()
     if value is None:
         raise UnknownConnection(name)

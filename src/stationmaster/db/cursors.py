@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from stationmaster.db._sql import require_connection, upsert
 from stationmaster.db.errors import InvalidStateInput
 from stationmaster.db.tables import cursors
-from stationmaster.db.types import JsonValue, require_aware
+from stationmaster.db.types import JsonValue, canonical_json, require_aware
 from stationmaster.wiretime import utcnow
 
 
@@ -38,6 +38,7 @@ async def set_cursor(
     """Store ``value`` as the stream's cursor, in the caller's transaction."""
     if not stream:
         raise InvalidStateInput("cursor stream name must not be empty")
+    canonical_json(value, "cursor value")
     at = require_aware(now or utcnow(), "now")
     await require_connection(conn, connection)
     statement = upsert(conn, cursors).values(

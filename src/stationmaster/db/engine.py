@@ -68,8 +68,10 @@ def database_url(url: str) -> URL:
 
 def _check_sqlite_path(url: URL, shown: str) -> None:
     database = url.database or ""
-    if database in ("", ":memory:") or "mode=memory" in database or url.query.get("mode") == (
-        "memory"
+    if (
+        database in ("", ":memory:")
+        or "mode=memory" in database
+        or url.query.get("mode") == ("memory")
     ):
         raise ConfigError(
             f"database url {shown!r} is an in-memory SQLite database, which every pooled "

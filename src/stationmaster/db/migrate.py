@@ -59,7 +59,8 @@ async def upgrade_async(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate the database behind ``engine`` to ``revision``, in one transaction."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            lock = text("SELECT pg_advisory_xact_lock(:key)")
+            await conn.execute(lock, {"key": _PG_MIGRATION_LOCK})
         await conn.run_sync(_upgrade_on, revision)
 
 

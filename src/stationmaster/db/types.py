@@ -8,6 +8,7 @@ every datetime read back is aware and in UTC.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -15,7 +16,7 @@ from sqlalchemy import JSON, DateTime, Dialect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from stationmaster.db.errors import NaiveDatetimeError
+from stationmaster.db.errors import InvalidStateInput, NaiveDatetimeError
 
 #: A JSON document as stored (an order payload, settings, a budget snapshot). Its shape belongs
 #: to whoever wrote it, who validates it with their own model when reading it back; typing it
@@ -23,7 +24,19 @@ from stationmaster.db.errors import NaiveDatetimeError
 JsonObject: TypeAlias = dict[str, Any]
 
 #: Any JSON value (a cursor may be a number, a timestamp string or an object).
-JsonValue: TypeAlias = "str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
+
+
+def canonical_json(value: object, what: str = "payload") -> str:
+    """One text per JSON value (sorted keys, no NaN), or :class:`InvalidStateInput` saying why.
+
+    Fingerprints and comparisons use it, and checking with it before writing turns a value
+    the database cannot store into a clear error instead of a driver's ``TypeError``.
+    """
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidStateInput(f"{what} is not storable as JSON: {exc}") from None
 
 
 def require_aware(value: datetime, name: str = "datetime") -> datetime:

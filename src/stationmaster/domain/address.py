@@ -28,4 +28,4 @@ class Address(DomainModel):
     @property
     def is_empty(self) -> bool:
         """True when no part of the address is given (an address in name only is not empty)."""
-        return all(value is None for value in self.model_dump().values())
+        return all(getattr(self, name) is None for name in type(self).model_fields)

@@ -75,11 +75,15 @@ class Line(DomainModel):
 
     @model_validator(mode="after")
     def _only_adjustments_go_negative(self) -> Self:
-        if not self.adjustment and self.unit_price < 0:
+        if self.unit_price >= 0:
+            return self
+        if not self.adjustment:
             raise ValueError(
                 f"unit_price {self.unit_price} is negative on a product line; a reduction is "
                 "a Discount (or a line with adjustment=true)"
             )
+        if self.tax:
+            raise ValueError("a negative adjustment line cannot carry tax")
         return self
 
     @property

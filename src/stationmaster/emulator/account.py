@@ -46,7 +46,9 @@ def list_products(backend: Backend, request: ApiRequest) -> Reply:
         predicates.append(lambda p: bool(p["active"]))
     rows = [p for p in backend.account.products.values() if matches_all(p, predicates)]
     field = query.choice("sortBy", PRODUCT_SORTS)
-    ordered = sorted_rows(rows, "productId", sort_key(field) if field else None, sort_direction(request))
+    ordered = sorted_rows(
+        rows, "productId", sort_key(field) if field else None, sort_direction(request)
+    )
     return page_of(backend, request, ordered, "products", lambda p: p)
 
 
@@ -66,7 +68,8 @@ def update_product(backend: Backend, request: ApiRequest) -> Reply:
     values = read_body(request.body, PRODUCT, backend.config.filter_offset_mode)
     if values["productId"] is not None and values["productId"] != product_id:
         raise validation_failure(
-            backend.config, f"productId {values['productId']} does not match the URL ({product_id})."
+            backend.config,
+            f"productId {values['productId']} does not match the URL ({product_id}).",
         )
     absent = missing(values, "sku", "name")
     if absent:
@@ -93,7 +96,9 @@ def list_customers(backend: Backend, request: ApiRequest) -> Reply:
         predicates.append(lambda c: any(t["tagId"] == tag_id for t in c["tags"]))
     rows = [c for c in backend.account.customers.values() if matches_all(c, predicates)]
     field = query.choice("sortBy", CUSTOMER_SORTS)
-    ordered = sorted_rows(rows, "customerId", sort_key(field) if field else None, sort_direction(request))
+    ordered = sorted_rows(
+        rows, "customerId", sort_key(field) if field else None, sort_direction(request)
+    )
     return page_of(backend, request, ordered, "customers", lambda c: c)
 
 
@@ -111,4 +116,6 @@ def list_tags(backend: Backend, request: ApiRequest) -> Reply:
 def list_users(backend: Backend, request: ApiRequest) -> Reply:
     account = backend.account
     show_inactive = bool(request.query.boolean("showInactive"))
-    return ok([u for i, u in account.users.items() if show_inactive or i not in account.inactive_users])
+    return ok(
+        [u for i, u in account.users.items() if show_inactive or i not in account.inactive_users]
+    )

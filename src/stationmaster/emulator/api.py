@@ -12,11 +12,11 @@ from stationmaster.emulator import (
     warehouses,
     webhooks,
 )
-from stationmaster.emulator.routing import Router
+from stationmaster.emulator.routing import Handler, Router
 
 
-def api_router() -> Router:
-    router = Router()
+def api_router() -> Router[Handler]:
+    router: Router[Handler] = Router()
     add = router.add
     # §6 orders
     add("GET", "/orders", orders.list_orders)

@@ -29,7 +29,9 @@ def marketplace_name(account: Account, marketplace_id: int | None) -> str | None
     return market["name"] if market else None
 
 
-def store_row(account: Account, values: Wire, old: Wire | None, store_id: int, now: datetime) -> Wire:
+def store_row(
+    account: Account, values: Wire, old: Wire | None, store_id: int, now: datetime
+) -> Wire:
     marketplace_id = values["marketplaceId"]
     if marketplace_id is None:
         marketplace_id = old["marketplaceId"] if old else 0
@@ -74,7 +76,18 @@ def warehouse_row(values: Wire, old: Wire | None, warehouse_id: int, now: dateti
     }
 
 
-def product_row(account: Account, values: Wire, old: Wire | None, product_id: int, now: datetime) -> Wire:
+def put_warehouse(account: Account, row: Wire) -> None:
+    """Store a warehouse; a new default takes the flag from every other warehouse."""
+    if row["isDefault"]:
+        for other_id, other in list(account.warehouses.items()):
+            if other_id != row["warehouseId"] and other["isDefault"]:
+                account.warehouses[other_id] = {**other, "isDefault": False}
+    account.warehouses[row["warehouseId"]] = row
+
+
+def product_row(
+    account: Account, values: Wire, old: Wire | None, product_id: int, now: datetime
+) -> Wire:
     row: Wire = {key: value for key, value in values.items() if key != "productId"}
     row["tags"] = [
         {"tagId": t["tagId"], "name": t["name"] or tag_name(account, t["tagId"])}
@@ -157,13 +170,23 @@ def seed_catalog(account: Account, now: datetime) -> None:
     for spec in catalog.CARRIERS:
         account.carriers[spec.code] = carrier_row(spec)
         account.services[spec.code] = tuple(
-            {"carrierCode": spec.code, "code": s.code, "name": s.name,
-             "domestic": s.domestic, "international": not s.domestic}
+            {
+                "carrierCode": spec.code,
+                "code": s.code,
+                "name": s.name,
+                "domestic": s.domestic,
+                "international": not s.domestic,
+            }
             for s in spec.services
         )
         account.packages[spec.code] = tuple(
-            {"carrierCode": spec.code, "code": code, "name": name,
-             "domestic": domestic, "international": international}
+            {
+                "carrierCode": spec.code,
+                "code": code,
+                "name": name,
+                "domestic": domestic,
+                "international": international,
+            }
             for code, name, domestic, international in spec.packages
         )
 
@@ -172,15 +195,27 @@ def seed_default_account(account: Account, now: datetime) -> None:
     """The stores, warehouses, tags, users and products of a fresh emulator."""
     for store_id, name, market, active, auto, url in catalog.STORES:
         values: Wire = {
-            "storeName": name, "marketplaceId": market, "accountName": None, "email": None,
-            "integrationUrl": url, "active": active, "companyName": "Acme Tea Co",
-            "phone": "206-555-0100", "publicEmail": "hello@acme.example",
-            "website": "https://acme.example", "autoRefresh": auto, "statusMappings": None,
+            "storeName": name,
+            "marketplaceId": market,
+            "accountName": None,
+            "email": None,
+            "integrationUrl": url,
+            "active": active,
+            "companyName": "Acme Tea Co",
+            "phone": "206-555-0100",
+            "publicEmail": "hello@acme.example",
+            "website": "https://acme.example",
+            "autoRefresh": auto,
+            "statusMappings": None,
         }
         account.stores[store_id] = store_row(account, values, None, store_id, now)
     for warehouse_id, name, origin, default in catalog.WAREHOUSES:
-        values = {"warehouseName": name, "originAddress": dict(origin),
-                  "returnAddress": None, "isDefault": default}
+        values = {
+            "warehouseName": name,
+            "originAddress": dict(origin),
+            "returnAddress": None,
+            "isDefault": default,
+        }
         account.warehouses[warehouse_id] = warehouse_row(values, None, warehouse_id, now)
     for tag in catalog.TAGS:
         account.tags[tag["tagId"]] = dict(tag)
@@ -190,4 +225,3 @@ def seed_default_account(account: Account, now: datetime) -> None:
         product_id = account.new_id("product")
         values = {**{key: None for key in PRODUCT if key != "productId"}, **clone(product)}
         account.products[product_id] = product_row(account, values, None, product_id, now)
-

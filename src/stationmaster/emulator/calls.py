@@ -26,7 +26,7 @@ class RecordedCall:
         return {
             "method": self.method,
             "path": self.path,
-            "query": dict(self.query),
+            "query": {k: v if isinstance(v, str) else list(v) for k, v in self.query.items()},
             "status": self.status,
             "body": self.body,
             "time": self.time.isoformat(),

@@ -22,21 +22,46 @@ API_USER_ID = "4f1c2a9e-7b3d-4e55-9a0c-2d6b8e1f3a77"
 SECOND_USER_ID = "b854f701-e0c2-4156-90fe-19c77cdef27c"
 
 MARKETPLACES: tuple[Wire, ...] = (
-    {"name": "ShipStation", "marketplaceId": 0, "canRefresh": False,
-     "supportsCustomMappings": False, "supportsCustomStatuses": False,
-     "canConfirmShipments": False},
-    {"name": "Amazon", "marketplaceId": 2, "canRefresh": True,
-     "supportsCustomMappings": False, "supportsCustomStatuses": False,
-     "canConfirmShipments": True},
-    {"name": "3DCart", "marketplaceId": 23, "canRefresh": True,
-     "supportsCustomMappings": True, "supportsCustomStatuses": False,
-     "canConfirmShipments": True},
-    {"name": "WooCommerce", "marketplaceId": 36, "canRefresh": True,
-     "supportsCustomMappings": True, "supportsCustomStatuses": True,
-     "canConfirmShipments": True},
-    {"name": "Custom Store", "marketplaceId": 46, "canRefresh": True,
-     "supportsCustomMappings": True, "supportsCustomStatuses": True,
-     "canConfirmShipments": True},
+    {
+        "name": "ShipStation",
+        "marketplaceId": 0,
+        "canRefresh": False,
+        "supportsCustomMappings": False,
+        "supportsCustomStatuses": False,
+        "canConfirmShipments": False,
+    },
+    {
+        "name": "Amazon",
+        "marketplaceId": 2,
+        "canRefresh": True,
+        "supportsCustomMappings": False,
+        "supportsCustomStatuses": False,
+        "canConfirmShipments": True,
+    },
+    {
+        "name": "3DCart",
+        "marketplaceId": 23,
+        "canRefresh": True,
+        "supportsCustomMappings": True,
+        "supportsCustomStatuses": False,
+        "canConfirmShipments": True,
+    },
+    {
+        "name": "WooCommerce",
+        "marketplaceId": 36,
+        "canRefresh": True,
+        "supportsCustomMappings": True,
+        "supportsCustomStatuses": True,
+        "canConfirmShipments": True,
+    },
+    {
+        "name": "Custom Store",
+        "marketplaceId": 46,
+        "canRefresh": True,
+        "supportsCustomMappings": True,
+        "supportsCustomStatuses": True,
+        "canConfirmShipments": True,
+    },
 )
 
 STATUS_MAPPINGS: tuple[Wire, ...] = (
@@ -57,18 +82,35 @@ STORES: tuple[tuple[int, str, int, bool, bool, str | None], ...] = (
 
 def address(name: str, street1: str, city: str, state: str, postal: str, phone: str) -> Wire:
     return {
-        "name": name, "company": "Acme Tea Co", "street1": street1, "street2": None,
-        "street3": None, "city": city, "state": state, "postalCode": postal, "country": "US",
-        "phone": phone, "residential": False, "addressVerified": "Address validated successfully",
+        "name": name,
+        "company": "Acme Tea Co",
+        "street1": street1,
+        "street2": None,
+        "street3": None,
+        "city": city,
+        "state": state,
+        "postalCode": postal,
+        "country": "US",
+        "phone": phone,
+        "residential": False,
+        "addressVerified": "Address validated successfully",
     }
 
 
 #: (warehouseId, name, origin address, isDefault)
 WAREHOUSES: tuple[tuple[int, str, Wire, bool], ...] = (
-    (DEFAULT_WAREHOUSE_ID, "Main warehouse",
-     address("Acme Shipping", "400 Dock St", "Seattle", "WA", "98104", "206-555-0100"), True),
-    (SECOND_WAREHOUSE_ID, "East Coast overflow",
-     address("Acme East", "12 Pier Rd", "Newark", "NJ", "07102", "973-555-0100"), False),
+    (
+        DEFAULT_WAREHOUSE_ID,
+        "Main warehouse",
+        address("Acme Shipping", "400 Dock St", "Seattle", "WA", "98104", "206-555-0100"),
+        True,
+    ),
+    (
+        SECOND_WAREHOUSE_ID,
+        "East Coast overflow",
+        address("Acme East", "12 Pier Rd", "Newark", "NJ", "07102", "973-555-0100"),
+        False,
+    ),
 )
 
 TAGS: tuple[Wire, ...] = (
@@ -84,16 +126,38 @@ USERS: tuple[Wire, ...] = (
 )
 
 PRODUCTS: tuple[Wire, ...] = (
-    {"sku": "TEAPOT-CER-1L", "name": "Ceramic Teapot 1 L", "price": 39.0, "defaultCost": 14.0,
-     "length": 9, "width": 7, "height": 7, "weightOz": 28, "warehouseLocation": "C1-03",
-     "productCategory": {"categoryId": 501, "name": "Teaware"},
-     "productType": {"productTypeId": 71, "name": "Fragile"},
-     "tags": [{"tagId": 8364, "name": "Priority"}], "customsDescription": "Ceramic teapot",
-     "customsValue": 39.0, "customsTariffNo": "6912.00", "customsCountryCode": "PT"},
-    {"sku": "TEA-SENCHA-100", "name": "Loose Leaf Sencha 100 g", "price": 9.5,
-     "defaultCost": 3.1, "length": 4, "width": 3, "height": 1, "weightOz": 4,
-     "warehouseLocation": "C2-11", "productCategory": {"categoryId": 502, "name": "Tea"},
-     "productType": None, "tags": [{"tagId": 8363, "name": "Gift"}]},
+    {
+        "sku": "TEAPOT-CER-1L",
+        "name": "Ceramic Teapot 1 L",
+        "price": 39.0,
+        "defaultCost": 14.0,
+        "length": 9,
+        "width": 7,
+        "height": 7,
+        "weightOz": 28,
+        "warehouseLocation": "C1-03",
+        "productCategory": {"categoryId": 501, "name": "Teaware"},
+        "productType": {"productTypeId": 71, "name": "Fragile"},
+        "tags": [{"tagId": 8364, "name": "Priority"}],
+        "customsDescription": "Ceramic teapot",
+        "customsValue": 39.0,
+        "customsTariffNo": "6912.00",
+        "customsCountryCode": "PT",
+    },
+    {
+        "sku": "TEA-SENCHA-100",
+        "name": "Loose Leaf Sencha 100 g",
+        "price": 9.5,
+        "defaultCost": 3.1,
+        "length": 4,
+        "width": 3,
+        "height": 1,
+        "weightOz": 4,
+        "warehouseLocation": "C2-11",
+        "productCategory": {"categoryId": 502, "name": "Tea"},
+        "productType": None,
+        "tags": [{"tagId": 8363, "name": "Gift"}],
+    },
 )
 
 
@@ -130,24 +194,50 @@ def _s(code: str, name: str, domestic: bool, base: str, per_ounce: str) -> Servi
 
 CARRIERS: tuple[Carrier, ...] = (
     Carrier(
-        "stamps_com", "Stamps.com", "SS123456", True, Decimal("100.00"), 11001, True,
+        "stamps_com",
+        "Stamps.com",
+        "SS123456",
+        True,
+        Decimal("100.00"),
+        11001,
+        True,
         (
             _s("usps_first_class_mail", "USPS First Class Mail", True, "3.50", "0.12"),
             _s("usps_media_mail", "USPS Media Mail", True, "3.10", "0.05"),
             _s("usps_priority_mail", "USPS Priority Mail", True, "7.30", "0.15"),
             _s("usps_priority_mail_express", "USPS Priority Mail Express", True, "24.90", "0.30"),
-            _s("usps_first_class_package_international",
-               "USPS First Class Mail Intl", False, "14.25", "0.45"),
-            _s("usps_priority_mail_international",
-               "USPS Priority Mail Intl", False, "38.60", "0.55"),
+            _s(
+                "usps_first_class_package_international",
+                "USPS First Class Mail Intl",
+                False,
+                "14.25",
+                "0.45",
+            ),
+            _s(
+                "usps_priority_mail_international",
+                "USPS Priority Mail Intl",
+                False,
+                "38.60",
+                "0.55",
+            ),
         ),
-        (("package", "Package", True, True), ("flat_rate_envelope", "Flat Rate Envelope", True,
-         True), ("medium_flat_rate_box", "Medium Flat Rate Box", True, True),
-         ("large_envelope_or_flat", "Large Envelope or Flat", True, False)),
-        "9400111899", 12,
+        (
+            ("package", "Package", True, True),
+            ("flat_rate_envelope", "Flat Rate Envelope", True, True),
+            ("medium_flat_rate_box", "Medium Flat Rate Box", True, True),
+            ("large_envelope_or_flat", "Large Envelope or Flat", True, False),
+        ),
+        "9400111899",
+        12,
     ),
     Carrier(
-        "ups", "UPS", "UPS-A1B2C3", False, Decimal("0.00"), 11002, False,
+        "ups",
+        "UPS",
+        "UPS-A1B2C3",
+        False,
+        Decimal("0.00"),
+        11002,
+        False,
         (
             _s("ups_ground", "UPS® Ground", True, "9.80", "0.14"),
             _s("ups_2nd_day_air", "UPS 2nd Day Air®", True, "21.40", "0.32"),
@@ -156,21 +246,37 @@ CARRIERS: tuple[Carrier, ...] = (
             _s("ups_worldwide_saver", "UPS Worldwide Saver®", False, "62.50", "0.75"),
         ),
         (("package", "Package", True, True), ("ups_letter", "UPS Letter", True, True)),
-        "1Z999AA1", 10,
+        "1Z999AA1",
+        10,
     ),
     Carrier(
-        "fedex", "FedEx", "FX-778899", False, Decimal("0.00"), 11003, False,
+        "fedex",
+        "FedEx",
+        "FX-778899",
+        False,
+        Decimal("0.00"),
+        11003,
+        False,
         (
             _s("fedex_ground", "FedEx Ground®", True, "9.40", "0.13"),
             _s("fedex_home_delivery", "FedEx Home Delivery®", True, "10.20", "0.14"),
             _s("fedex_2day", "FedEx 2Day®", True, "19.90", "0.30"),
             _s("fedex_first_overnight", "FedEx First Overnight®", True, "82.10", "0.90"),
-            _s("fedex_international_economy",
-               "FedEx International Economy®", False, "55.70", "0.70"),
+            _s(
+                "fedex_international_economy",
+                "FedEx International Economy®",
+                False,
+                "55.70",
+                "0.70",
+            ),
         ),
-        (("package", "Package", True, True), ("fedex_envelope", "FedEx® Envelope", True, True),
-         ("fedex_pak", "FedEx® Pak", True, True)),
-        "7489", 11,
+        (
+            ("package", "Package", True, True),
+            ("fedex_envelope", "FedEx® Envelope", True, True),
+            ("fedex_pak", "FedEx® Pak", True, True),
+        ),
+        "7489",
+        11,
     ),
 )
 

@@ -109,7 +109,9 @@ def _number(value: object) -> Decimal | None:
     return None
 
 
-def _scalar(value: object, spec: Spec, path: str, problems: Problems, offsets: OffsetMode) -> object:
+def _scalar(
+    value: object, spec: Spec, path: str, problems: Problems, offsets: OffsetMode
+) -> object:
     kind = spec.kind
     if kind == "json":
         return value
@@ -175,9 +177,7 @@ def conform_object(
     }
 
 
-def read_body(
-    body: object, schema: Schema, offsets: OffsetMode, *, what: str = "request"
-) -> Wire:
+def read_body(body: object, schema: Schema, offsets: OffsetMode, *, what: str = "request") -> Wire:
     """A request body that must be one object of ``schema``; 400 ModelState if it is not."""
     if not isinstance(body, dict):
         kind = "an array" if isinstance(body, list) else "empty" if body is None else _show(body)
@@ -191,4 +191,3 @@ def read_body(
 def missing(values: Wire, *names: str) -> list[str]:
     """The names among ``names`` whose value is absent, ``null`` or blank text."""
     return [n for n in names if values.get(n) is None or values.get(n) == ""]
-

@@ -30,6 +30,18 @@ FilterBounds = Literal["documented", "strict", "inclusive"]
 PRIVATE_FIELDS = frozenset({"api_key", "api_secret", "extra_key_pairs", "webhook_transport"})
 
 
+def _rate_limit_body() -> dict[str, JsonValue]:
+    return {"message": "Too Many Requests"}
+
+
+def _unauthorized_body() -> dict[str, JsonValue]:
+    return {"Message": "Authorization has been denied for this request."}
+
+
+def _not_found_body() -> dict[str, JsonValue]:
+    return {"message": "Not Found"}
+
+
 class EmulatorConfig(BaseModel):
     """How the emulated ShipStation account behaves; frozen, so one object describes one run."""
 
@@ -50,15 +62,11 @@ class EmulatorConfig(BaseModel):
     limit: PositiveInt | None = 40
     window_seconds: PositiveFloat = 60.0
     count_401_429: bool = False
-    rate_limit_body: dict[str, JsonValue] = Field(
-        default_factory=lambda: {"message": "Too Many Requests"}
-    )
+    rate_limit_body: dict[str, JsonValue] = Field(default_factory=_rate_limit_body)
 
     # §5 errors ----------------------------------------------------------------------------------
-    unauthorized_body: dict[str, JsonValue] = Field(
-        default_factory=lambda: {"Message": "Authorization has been denied for this request."}
-    )
-    not_found_body: dict[str, JsonValue] = Field(default_factory=lambda: {"message": "Not Found"})
+    unauthorized_body: dict[str, JsonValue] = Field(default_factory=_unauthorized_body)
+    not_found_body: dict[str, JsonValue] = Field(default_factory=_not_found_body)
     validation_status: Literal[400, 500] = 500
 
     # §2 paging ----------------------------------------------------------------------------------

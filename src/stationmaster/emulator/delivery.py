@@ -73,8 +73,15 @@ async def _post(
             await anyio.sleep(config.webhook_retry_wait_seconds)
     outcome: Outcome = "delivered" if error is None else "failed"
     return DeliveryResult(
-        delivery.id, delivery.webhook_id, delivery.target_url, delivery.payload(), outcome,
-        status, attempts, duplicate, error,
+        delivery.id,
+        delivery.webhook_id,
+        delivery.target_url,
+        delivery.payload(),
+        outcome,
+        status,
+        attempts,
+        duplicate,
+        error,
     )
 
 
@@ -95,11 +102,22 @@ async def send(
         for delivery in deliveries:
             if config.webhook_drop_rate and rng.random() < config.webhook_drop_rate:
                 results.append(
-                    DeliveryResult(delivery.id, delivery.webhook_id, delivery.target_url,
-                                   delivery.payload(), "dropped", None, 0)
+                    DeliveryResult(
+                        delivery.id,
+                        delivery.webhook_id,
+                        delivery.target_url,
+                        delivery.payload(),
+                        "dropped",
+                        None,
+                        0,
+                    )
                 )
                 continue
-            copies = 2 if config.webhook_duplicate_rate and rng.random() < config.webhook_duplicate_rate else 1
+            copies = (
+                2
+                if config.webhook_duplicate_rate and rng.random() < config.webhook_duplicate_rate
+                else 1
+            )
             for copy in range(copies):
                 results.append(await _post(client, delivery, config, duplicate=copy > 0))
     return results

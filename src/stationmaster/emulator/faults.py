@@ -128,7 +128,9 @@ class FaultQueue:
     def pending(self) -> list[ActiveFault]:
         return list(self._faults)
 
-    def _take(self, kinds: frozenset[str], method: str, path: str, *, fits: _Fits) -> FaultSpec | None:
+    def _take(
+        self, kinds: frozenset[str], method: str, path: str, *, fits: _Fits
+    ) -> FaultSpec | None:
         for fault in self._faults:
             if fault.spec.kind in kinds and fault.spec.matches(method, path) and fits(fault.spec):
                 fault.remaining -= 1

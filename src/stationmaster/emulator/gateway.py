@@ -33,7 +33,7 @@ from stationmaster.emulator.replies import (
     too_many_requests,
     unauthorized,
 )
-from stationmaster.emulator.routing import ApiRequest, Router
+from stationmaster.emulator.routing import ApiRequest, Handler, Router
 from stationmaster.emulator.wire import loads
 
 log = logging.getLogger("stationmaster.emulator")
@@ -78,7 +78,7 @@ class Gateway:
     def __init__(
         self,
         backend: Backend,
-        router: Router,
+        router: Router[Handler],
         limiter: FixedWindowLimiter | None,
         record: Callable[[RecordedCall], None],
     ) -> None:
@@ -107,58 +107,51 @@ class Gateway:
     ) -> Answer:
         query = Query(query_string)
         body, body_error = _parse(raw_body)
-        config = self.backend.config
         identity, known = self._identity(headers)
-        count_refusals = config.count_401_429
-        fault: FaultSpec | None = None
         if not known:
-            budget = self._budget(identity, spend=count_refusals)
-            reply = _with_budget(unauthorized(config), budget)
-        else:
-            fault = self.backend.faults.take_answer_fault(method, path)
-            reply, budget = self._answer_known(method, path, query, body, body_error, identity, fault)
+            budget = self._budget(identity, spend=self.backend.config.count_401_429)
+            reply = _with_budget(unauthorized(self.backend.config), budget)
+            self._keep(method, path, query, body, raw_body, reply.status)
+            return Answer(reply)
+        fault = self.backend.faults.take_answer_fault(method, path)
         if fault is not None and fault.kind == "drop":
             self._keep(method, path, query, body, raw_body, None)
             return Answer(None)
+        reply = self._answer_known(method, path, query, body, body_error, identity, fault)
         self._keep(method, path, query, body, raw_body, reply.status)
-        delay = fault.seconds or 0.0 if fault is not None and fault.kind == "delay" else 0.0
-        return Answer(reply, delay)
+        delay = fault.seconds if fault is not None and fault.kind == "delay" else None
+        return Answer(reply, delay or 0.0)
 
     def _answer_known(
         self,
         method: str,
         path: str,
         query: Query,
-        body: object,
+        body: JsonValue,
         body_error: str | None,
         identity: str,
         fault: FaultSpec | None,
-    ) -> tuple[Reply, Budget | None]:
-        config = self.backend.config
-        if fault is not None and fault.kind == "drop":
-            return server_error(), None
+    ) -> Reply:
+        count_refusals = self.backend.config.count_401_429
+        refusal = too_many_requests(self.backend.config)
         if fault is not None and fault.kind == "429":
-            budget = self._budget(identity, spend=config.count_401_429)
-            if budget is not None:
-                budget = replace(budget, remaining=0)
-            reply = too_many_requests(config)
-            return _with_budget(reply, budget, reset=fault.reset_seconds), budget
+            budget = self._budget(identity, spend=count_refusals)
+            spent = replace(budget, remaining=0) if budget is not None else None
+            return _with_budget(refusal, spent, reset=fault.reset_seconds)
         standing = self._budget(identity, spend=False)
         if standing is not None and standing.exhausted:
-            budget = self._budget(identity, spend=config.count_401_429) or standing
-            return _with_budget(too_many_requests(config), replace(budget, remaining=0)), budget
+            budget = self._budget(identity, spend=count_refusals) or standing
+            return _with_budget(refusal, replace(budget, remaining=0))
         budget = self._budget(identity, spend=True)
         if fault is not None and fault.kind == "500":
-            return _with_budget(server_error(), budget), budget
-        reply = self._dispatch(method, path, query, body, body_error)
-        return _with_budget(reply, budget), budget
+            return _with_budget(server_error(), budget)
+        return _with_budget(self._dispatch(method, path, query, body, body_error), budget)
 
     def _dispatch(
-        self, method: str, path: str, query: Query, body: object, body_error: str | None
+        self, method: str, path: str, query: Query, body: JsonValue, body_error: str | None
     ) -> Reply:
         base = self.backend.base_url()
-        qs = query.raw
-        url = f"{base}{path}" + (f"?{qs}" if qs else "")
+        url = f"{base}{path}" + (f"?{query.raw}" if query.raw else "")
         try:
             handler, params = self.router.resolve(method, path, url)
             if body_error is not None and method.upper() in BODY_METHODS:
@@ -174,23 +167,29 @@ class Gateway:
         except ApiError as exc:
             return exc.reply
         except Exception:
-            log.exception("emulator handler failed on %s %s; the request's changes were undone", method, path)
+            log.exception(
+                "emulator handler failed on %s %s; the request's changes were undone", method, path
+            )
             return server_error()
 
     def _keep(
-        self, method: str, path: str, query: Query, body: object, raw_body: bytes, status: int | None
+        self,
+        method: str,
+        path: str,
+        query: Query,
+        body: JsonValue,
+        raw_body: bytes,
+        status: int | None,
     ) -> None:
-        recorded: JsonValue
+        recorded = body
         if body is None and raw_body.strip():
             recorded = raw_body.decode("utf-8", "replace")[:2000]
-        else:
-            recorded = body  # type: ignore[assignment]  # json.loads output is a JSON value
         self._record(
             RecordedCall(method.upper(), path, query.public(), status, recorded, self.backend.now())
         )
 
 
-def _parse(raw: bytes) -> tuple[object, str | None]:
+def _parse(raw: bytes) -> tuple[JsonValue, str | None]:
     if not raw.strip():
         return None, None
     try:

@@ -29,7 +29,9 @@ def ounces(weight: Wire | None) -> Decimal:
     return money(weight["value"]) * factor
 
 
-def service_of(carrier_code: str | None, service_code: str | None) -> tuple[catalog.Carrier, catalog.Service]:
+def service_of(
+    carrier_code: str | None, service_code: str | None
+) -> tuple[catalog.Carrier, catalog.Service]:
     carrier = catalog.carrier(carrier_code or "")
     if carrier is None:
         raise Refused(f"Unknown carrier '{carrier_code}'.")
@@ -44,7 +46,9 @@ def check_package(account: Account, carrier_code: str, package_code: str | None)
         raise Refused(f"Carrier '{carrier_code}' has no package '{package_code}'.")
 
 
-def price(service: catalog.Service, weight: Wire | None, confirmation: str | None) -> tuple[Decimal, Decimal]:
+def price(
+    service: catalog.Service, weight: Wire | None, confirmation: str | None
+) -> tuple[Decimal, Decimal]:
     """(shipment cost, other cost) for one package."""
     base = service.base + service.per_ounce * ounces(weight)
     other = catalog.CONFIRMATION_COST.get(confirmation or "none", Decimal(0))
@@ -67,8 +71,14 @@ def rates(account: Account, values: Wire) -> list[Wire]:
         if values["serviceCode"] and service.code != values["serviceCode"]:
             continue
         cost, other = price(service, values["weight"], values["confirmation"])
-        answer.append({"serviceName": service.name, "serviceCode": service.code,
-                       "shipmentCost": cents(cost), "otherCost": cents(other)})
+        answer.append(
+            {
+                "serviceName": service.name,
+                "serviceCode": service.code,
+                "shipmentCost": cents(cost),
+                "otherCost": cents(other),
+            }
+        )
     return answer
 
 
@@ -96,15 +106,20 @@ def label_pdf(tracking: str) -> str:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return base64.b64encode(bytes(out)).decode("ascii")
 
 
 def shipment_items(order: Wire, picks: list[tuple[Wire, int]] | None) -> list[Wire]:
     """The shipped lines: ``picks`` (line, quantity) or every physical line of ``order``."""
-    lines = picks if picks is not None else [
-        (item, item["quantity"] or 0) for item in order["items"] if not item["adjustment"]
-    ]
+    lines = (
+        picks
+        if picks is not None
+        else [(item, item["quantity"] or 0) for item in order["items"] if not item["adjustment"]]
+    )
     return [
         {
             "orderItemId": item["orderItemId"],
@@ -143,11 +158,15 @@ def new_shipment(
     if weight is None or ounces(weight) <= 0:
         raise Refused("A weight greater than zero is required to create a label.")
     cost, other = price(service, weight, options["confirmation"])
-    insurance = options["insuranceOptions"] or (order["insuranceOptions"] if order else None) or {
-        "provider": None, "insureShipment": False, "insuredValue": 0}
+    insurance = (
+        options["insuranceOptions"]
+        or (order["insuranceOptions"] if order else None)
+        or {"provider": None, "insureShipment": False, "insuredValue": 0}
+    )
     insurance_cost = (
         money(insurance["insuredValue"]) * catalog.INSURANCE_RATE
-        if insurance.get("insureShipment") else Decimal(0)
+        if insurance.get("insureShipment")
+        else Decimal(0)
     )
     shipment_id = account.new_id("shipment")
     number = tracking or tracking_number(account, carrier)

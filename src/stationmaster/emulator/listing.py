@@ -42,7 +42,9 @@ def _bound_ops(
     return (operator.gt if exclusive_start else operator.ge), operator.le
 
 
-def date_filters(backend: Backend, request: ApiRequest, ranges: Iterable[DateRange]) -> list[Predicate]:
+def date_filters(
+    backend: Backend, request: ApiRequest, ranges: Iterable[DateRange]
+) -> list[Predicate]:
     config = backend.config
     predicates: list[Predicate] = []
     for spec in ranges:
@@ -56,7 +58,9 @@ def date_filters(backend: Backend, request: ApiRequest, ranges: Iterable[DateRan
     return predicates
 
 
-def _bounded(field: str, limit: datetime, compare: Callable[[datetime, datetime], bool]) -> Predicate:
+def _bounded(
+    field: str, limit: datetime, compare: Callable[[datetime, datetime], bool]
+) -> Predicate:
     def check(row: Wire) -> bool:
         value = row.get(field)
         return value is not None and compare(instant(value), limit)
@@ -99,7 +103,10 @@ def sort_key(field: str) -> Callable[[Wire], tuple[int, object]]:
 
 
 def sorted_rows(
-    rows: Iterable[Wire], id_field: str, key: Callable[[Wire], tuple[int, object]] | None, descending: bool
+    rows: Iterable[Wire],
+    id_field: str,
+    key: Callable[[Wire], tuple[int, object]] | None,
+    descending: bool,
 ) -> list[Wire]:
     """Rows by ``key`` (or id), ties broken by id, so pages are stable between requests."""
     ordered = sorted(rows, key=lambda r: r[id_field])

@@ -47,9 +47,15 @@ def hold_until(backend: Backend, request: ApiRequest) -> Reply:
     _require(backend, values, "orderId", "holdUntilDate")
     order = _order(backend, values["orderId"])
     if order["orderStatus"] not in HOLDABLE:
-        return success(f"Order {order['orderId']} is {order['orderStatus']} and cannot be held.", False)
+        return success(
+            f"Order {order['orderId']} is {order['orderStatus']} and cannot be held.", False
+        )
     fire = change_status(
-        backend.account, order["orderId"], "on_hold", backend.now(), holdUntilDate=values["holdUntilDate"]
+        backend.account,
+        order["orderId"],
+        "on_hold",
+        backend.now(),
+        holdUntilDate=values["holdUntilDate"],
     )
     if fire:
         queue_order_notify(backend, [order["orderId"]])
@@ -62,7 +68,9 @@ def restore_from_hold(backend: Backend, request: ApiRequest) -> Reply:
     order = _order(backend, values["orderId"])
     if order["orderStatus"] != "on_hold":
         return success(f"Order {order['orderId']} is not on hold.", False)
-    change_status(backend.account, order["orderId"], "awaiting_shipment", backend.now(), holdUntilDate=None)
+    change_status(
+        backend.account, order["orderId"], "awaiting_shipment", backend.now(), holdUntilDate=None
+    )
     return success("The requested order has been restored")
 
 
@@ -113,7 +121,9 @@ def assign_user(backend: Backend, request: ApiRequest) -> Reply:
     _require(backend, values, "orderIds", "userId")
     user_id = values["userId"]
     if user_id not in backend.account.users or user_id in backend.account.inactive_users:
-        return success(f"User {user_id} does not exist in this account. No order was changed.", False)
+        return success(
+            f"User {user_id} does not exist in this account. No order was changed.", False
+        )
     known = _orders_all_known(backend, values["orderIds"])
     if isinstance(known, Reply):
         return known

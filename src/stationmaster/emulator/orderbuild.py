@@ -13,14 +13,17 @@ from datetime import datetime
 from decimal import Decimal
 
 from stationmaster.emulator import catalog
+from stationmaster.emulator.catalog import OUNCES
 from stationmaster.emulator.builders import address_row
 from stationmaster.emulator.checks import Problems, conform_object
 from stationmaster.emulator.schemas import ORDER, ORDER_SEED
 from stationmaster.emulator.state import Account
-from stationmaster.emulator.wire import Wire, cents, money, short_stamp, stamp
+from stationmaster.emulator.wire import Wire, cents, money, number, short_stamp, stamp
 from stationmaster.wiretime import OffsetMode
 
-OPEN_STATUSES = frozenset({"awaiting_payment", "awaiting_shipment", "pending_fulfillment", "on_hold"})
+OPEN_STATUSES = frozenset(
+    {"awaiting_payment", "awaiting_shipment", "pending_fulfillment", "on_hold"}
+)
 LOCKED_STATUSES = frozenset({"shipped", "cancelled", "rejected_fulfillment"})
 ORDER_STATUSES = OPEN_STATUSES | LOCKED_STATUSES
 WEIGHT_UNITS = frozenset({"pounds", "ounces", "grams"})
@@ -46,14 +49,18 @@ def _weight_problem(weight: Wire | None, where: str) -> str | None:
 def validation_problem(account: Account, values: Wire) -> str | None:
     """Why ShipStation would refuse this order, or ``None``: required fields and references."""
     reasons: list[str] = []
-    for name, label in (("orderNumber", "Order Number"), ("orderDate", "Order Date"),
-                        ("orderStatus", "Order Status")):
+    for name, label in (
+        ("orderNumber", "Order Number"),
+        ("orderDate", "Order Date"),
+        ("orderStatus", "Order Status"),
+    ):
         if values[name] in (None, ""):
             reasons.append(f"{label} is required.")
     status = values["orderStatus"]
     if status not in (None, "") and status not in ORDER_STATUSES:
         reasons.append(
-            f"'{status}' is not a valid order status; use one of {', '.join(sorted(ORDER_STATUSES))}."
+            f"'{status}' is not a valid order status; "
+            f"use one of {', '.join(sorted(ORDER_STATUSES))}."
         )
     for key, label in (("billTo", "Bill To"), ("shipTo", "Ship To")):
         address = values[key]
@@ -109,11 +116,27 @@ def weight_row(weight: Wire | None, *, fallback_zero: bool = True) -> Wire | Non
     """A weight as ShipStation answers it (``WeightUnits: 1`` alongside ``ounces``)."""
     if weight is None:
         return {"value": 0, "units": "ounces", "WeightUnits": 1} if fallback_zero else None
-    row: Wire = {"value": weight["value"] if weight["value"] is not None else 0,
-                 "units": weight["units"] or "ounces"}
+    row: Wire = {
+        "value": weight["value"] if weight["value"] is not None else 0,
+        "units": weight["units"] or "ounces",
+    }
     if row["units"] == "ounces":
         row["WeightUnits"] = 1
     return row
+
+
+def _items_weight(values: Wire) -> Wire | None:
+    """The order's weight from its lines (ShipStation adds them up when none is given)."""
+    total = Decimal(0)
+    for item in values["items"] or []:
+        weight = (item or {}).get("weight") or {}
+        if weight.get("value") is None:
+            continue
+        factor = OUNCES.get(weight.get("units") or "ounces", Decimal(1))
+        total += money(weight["value"]) * factor * money(item["quantity"])
+    if not total:
+        return None
+    return {"value": number(total.quantize(Decimal("0.01"))), "units": "ounces"}
 
 
 def order_total(values: Wire) -> int | float:
@@ -149,7 +172,10 @@ def _items(account: Account, values: Wire, old: Wire | None, now: datetime) -> l
 
 def _international(account: Account, values: Wire, old: Wire | None) -> Wire:
     given = values["internationalOptions"] or {
-        "contents": None, "customsItems": None, "nonDelivery": None}
+        "contents": None,
+        "customsItems": None,
+        "nonDelivery": None,
+    }
     known = {
         c["customsItemId"]
         for c in ((old or {}).get("internationalOptions") or {}).get("customsItems") or []
@@ -157,8 +183,12 @@ def _international(account: Account, values: Wire, old: Wire | None) -> Wire:
     customs = given["customsItems"]
     if customs is not None:
         customs = [
-            {**c, "customsItemId": c["customsItemId"] if c["customsItemId"] in known
-             else account.new_id("customsItem")}
+            {
+                **c,
+                "customsItemId": c["customsItemId"]
+                if c["customsItemId"] in known
+                else account.new_id("customsItem"),
+            }
             for c in customs
             if c is not None
         ]
@@ -176,10 +206,21 @@ def _advanced(account: Account, values: Wire, old: Wire | None, trusted: bool) -
         "mergedOrSplit": previous.get("mergedOrSplit", False),
         "mergedIds": list(previous.get("mergedIds", [])),
         "parentId": previous.get("parentId"),
-        "storeId": previous["storeId"] if old else (given.get("storeId") or default_store_id(account)),
+        "storeId": previous["storeId"]
+        if old
+        else (given.get("storeId") or default_store_id(account)),
     }
-    for key in ("customField1", "customField2", "customField3", "source", "billToParty",
-                "billToAccount", "billToPostalCode", "billToCountryCode", "billToMyOtherAccount"):
+    for key in (
+        "customField1",
+        "customField2",
+        "customField3",
+        "source",
+        "billToParty",
+        "billToAccount",
+        "billToPostalCode",
+        "billToCountryCode",
+        "billToMyOtherAccount",
+    ):
         row[key] = given.get(key)
     if trusted:
         row.update({k: given[k] for k in _SPLIT_MARKS if given.get(k) is not None})
@@ -207,9 +248,14 @@ def build_order(
     created = (values.get("createDate") if trusted else None) or (
         old["createDate"] if old else stamp(now)
     )
-    modified = (values.get("modifyDate") if trusted else None) or (created if not old else stamp(now))
+    modified = (values.get("modifyDate") if trusted else None) or (
+        created if not old else stamp(now)
+    )
     insurance = values["insuranceOptions"] or {
-        "provider": None, "insureShipment": False, "insuredValue": 0}
+        "provider": None,
+        "insureShipment": False,
+        "insuredValue": 0,
+    }
     return {
         "orderId": order_id,
         "orderNumber": values["orderNumber"],
@@ -242,7 +288,7 @@ def build_order(
         "confirmation": values["confirmation"],
         "shipDate": values["shipDate"],
         "holdUntilDate": hold,
-        "weight": weight_row(values["weight"]),
+        "weight": weight_row(values["weight"] or _items_weight(values)),
         "dimensions": values["dimensions"],
         "insuranceOptions": insurance,
         "internationalOptions": _international(account, values, old),

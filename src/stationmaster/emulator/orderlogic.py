@@ -59,9 +59,8 @@ def _text(raw: object, key: str) -> str | None:
 def _find_by_key(account: Account, key: str, store_id: int | None) -> int | None:
     """The order with ``key`` (an active one first) within the configured key scope."""
     found: int | None = None
-    for order_id, order in account.orders.items():
-        if order["orderKey"] != key:
-            continue
+    for order_id in account.order_keys.get(key, ()):
+        order = account.orders[order_id]
         if store_id is not None and order["advancedOptions"]["storeId"] != store_id:
             continue
         if order_id not in account.inactive_orders:
@@ -84,8 +83,10 @@ def _target(backend: Backend, values: Wire) -> tuple[int | None, str | None]:
                 f"Order {found} (orderKey '{key}') was merged into order "
                 f"{account.merged_into[found]} and can no longer be updated."
             )
-        if found is not None and found in account.inactive_orders and (
-            config.deleted_key_repost == "new"
+        if (
+            found is not None
+            and found in account.inactive_orders
+            and (config.deleted_key_repost == "new")
         ):
             found = None
         if found is not None:
@@ -108,7 +109,11 @@ def _target(backend: Backend, values: Wire) -> tuple[int | None, str | None]:
 
 
 def upsert_order(
-    backend: Backend, raw: object, *, trusted: bool = False, failing_keys: frozenset[str] = frozenset(),
+    backend: Backend,
+    raw: object,
+    *,
+    trusted: bool = False,
+    failing_keys: frozenset[str] = frozenset(),
     fail_message: str = "",
 ) -> Upsert:
     """Create or update one order from client JSON ``raw``; see the module docstring."""
@@ -116,8 +121,13 @@ def upsert_order(
     key, number = _text(raw, "orderKey"), _text(raw, "orderNumber")
     values, problems = read_order(raw, config.filter_offset_mode, trusted=trusted)
     if not problems.ok:
-        return Upsert("invalid", reason=problems.summary(), errors=problems.errors,
-                      order_key=key, order_number=number)
+        return Upsert(
+            "invalid",
+            reason=problems.summary(),
+            errors=problems.errors,
+            order_key=key,
+            order_number=number,
+        )
     refused = validation_problem(account, values)
     if refused is None and key is not None and key in failing_keys:
         refused = fail_message
@@ -128,12 +138,16 @@ def upsert_order(
     old = account.orders[target] if target is not None else None
     if old is not None and not trusted and old["orderStatus"] in LOCKED_STATUSES:
         if config.locked_update == "error":
-            return Upsert("refused", reason=(
-                f"Order {target} is {old['orderStatus']} and can no longer be updated."
-            ), order_key=key, order_number=number)
+            return Upsert(
+                "refused",
+                reason=(f"Order {target} is {old['orderStatus']} and can no longer be updated."),
+                order_key=key,
+                order_number=number,
+            )
         if target not in account.inactive_orders:
-            return Upsert("unchanged", order=old, order_key=old["orderKey"],
-                          order_number=old["orderNumber"])
+            return Upsert(
+                "unchanged", order=old, order_key=old["orderKey"], order_number=old["orderNumber"]
+            )
     status = values["orderStatus"]
     if (
         not trusted
@@ -141,22 +155,33 @@ def upsert_order(
         and config.createorder_to_shipped == "reject"
         and (old is None or old["orderStatus"] != "shipped")
     ):
-        return Upsert("refused", reason=(
-            "An order cannot be set to shipped through createorder; "
-            "create a label or mark it as shipped."
-        ), order_key=key, order_number=number)
+        return Upsert(
+            "refused",
+            reason=(
+                "An order cannot be set to shipped through createorder; "
+                "create a label or mark it as shipped."
+            ),
+            order_key=key,
+            order_number=number,
+        )
     create_missing_products(account, values["items"] or [], now)
     order_id = target if target is not None else _new_order_id(account, values, trusted)
     order_key = old["orderKey"] if old else (key or new_key())
-    row = build_order(account, values, old, order_id=order_id, order_key=order_key, now=now,
-                      trusted=trusted)
+    row = build_order(
+        account, values, old, order_id=order_id, order_key=order_key, now=now, trusted=trusted
+    )
     row["customerId"] = sync_customer(account, row, now)
     revived = order_id in account.inactive_orders
     account.inactive_orders.discard(order_id)
-    account.orders[order_id] = row
+    account.add_order(row)
     before = None if old is None or revived else old["orderStatus"]
-    return Upsert("stored", order=row, notify=notifies(before, status),
-                  order_key=order_key, order_number=row["orderNumber"])
+    return Upsert(
+        "stored",
+        order=row,
+        notify=notifies(before, status),
+        order_key=order_key,
+        order_number=row["orderNumber"],
+    )
 
 
 def _new_order_id(account: Account, values: Wire, trusted: bool) -> int:
@@ -167,7 +192,9 @@ def _new_order_id(account: Account, values: Wire, trusted: bool) -> int:
     return account.new_id("order")
 
 
-def change_status(account: Account, order_id: int, status: str, now: datetime, **fields: object) -> bool:
+def change_status(
+    account: Account, order_id: int, status: str, now: datetime, **fields: object
+) -> bool:
     """Set an order's status (and fields); whether that change fires ORDER_NOTIFY."""
     row = clone(account.orders[order_id])
     before = row["orderStatus"]

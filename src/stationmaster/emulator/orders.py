@@ -8,6 +8,8 @@ ORDER_NOTIFY import batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from stationmaster.emulator.backend import Backend
 from stationmaster.emulator.faults import FaultSpec
 from stationmaster.emulator.listing import (
@@ -54,7 +56,8 @@ def _status_filter(request: ApiRequest, *, required: bool = False) -> str | None
         return None
     if status not in ORDER_STATUSES:
         raise invalid_field(
-            "orderStatus", f"'{status}' is not an order status; use one of {', '.join(sorted(ORDER_STATUSES))}."
+            "orderStatus",
+            f"'{status}' is not an order status; use one of {', '.join(sorted(ORDER_STATUSES))}.",
         )
     return status
 
@@ -62,7 +65,9 @@ def _status_filter(request: ApiRequest, *, required: bool = False) -> str | None
 def _item_matches(order: Wire, keyword: str) -> bool:
     for item in order["items"]:
         texts = [item["sku"], item["name"]]
-        texts += [part for option in item["options"] or [] for part in (option["name"], option["value"])]
+        texts += [
+            part for option in item["options"] or [] for part in (option["name"], option["value"])
+        ]
         if any(contains(text, keyword) for text in texts):
             return True
     return False
@@ -74,8 +79,10 @@ def _order_filters(backend: Backend, request: ApiRequest) -> list[Predicate]:
     predicates = date_filters(backend, request, ORDER_DATES)
     if (name := query.text("customerName")) is not None:
         predicates.append(
-            lambda o: contains((o["billTo"] or {}).get("name"), name)
-            or contains((o["shipTo"] or {}).get("name"), name)
+            lambda o: (
+                contains((o["billTo"] or {}).get("name"), name)
+                or contains((o["shipTo"] or {}).get("name"), name)
+            )
         )
     if (keyword := query.text("itemKeyword")) is not None:
         predicates.append(lambda o: _item_matches(o, keyword))
@@ -98,7 +105,9 @@ def _render(order: Wire) -> Wire:
 def _page(backend: Backend, request: ApiRequest, predicates: list[Predicate]) -> Reply:
     rows = [o for o in backend.account.active_orders() if matches_all(o, predicates)]
     field = request.query.choice("sortBy", ORDER_SORTS)
-    ordered = sorted_rows(rows, "orderId", sort_key(field) if field else None, sort_direction(request))
+    ordered = sorted_rows(
+        rows, "orderId", sort_key(field) if field else None, sort_direction(request)
+    )
     return page_of(backend, request, ordered, "orders", _render)
 
 
@@ -133,17 +142,19 @@ def delete_order(backend: Backend, request: ApiRequest) -> Reply:
     return ok({"success": True, "message": "The requested order has been deleted."})
 
 
-def _keys_of(elements: list[object]) -> set[str]:
+def _keys_of(elements: Sequence[object]) -> set[str]:
     return {
         key for e in elements if isinstance(e, dict) and isinstance(key := e.get("orderKey"), str)
     }
 
 
-def _failing(backend: Backend, request: ApiRequest, elements: list[object]) -> FaultSpec | None:
+def _failing(backend: Backend, request: ApiRequest, elements: Sequence[object]) -> FaultSpec | None:
     return backend.faults.take_failed_orders(request.method, request.path, _keys_of(elements))
 
 
-def _upsert_all(backend: Backend, elements: list[object], fault: FaultSpec | None) -> list[Upsert]:
+def _upsert_all(
+    backend: Backend, elements: Sequence[object], fault: FaultSpec | None
+) -> list[Upsert]:
     keys = frozenset(fault.order_keys) if fault else frozenset()
     message = fault.message if fault else ""
     results = [upsert_order(backend, e, failing_keys=keys, fail_message=message) for e in elements]
@@ -155,8 +166,12 @@ def _upsert_all(backend: Backend, elements: list[object], fault: FaultSpec | Non
 def create_order(backend: Backend, request: ApiRequest) -> Reply:
     body = request.body
     if not isinstance(body, dict):
-        kind = "an array" if isinstance(body, list) else "empty" if body is None else "not an object"
-        raise invalid_request({"order": [f"The body must be one order (a JSON object); it is {kind}."]})
+        kind = (
+            "an array" if isinstance(body, list) else "empty" if body is None else "not an object"
+        )
+        raise invalid_request(
+            {"order": [f"The body must be one order (a JSON object); it is {kind}."]}
+        )
     (result,) = _upsert_all(backend, [body], _failing(backend, request, [body]))
     if result.outcome == "invalid":
         raise invalid_request(result.errors)
@@ -169,14 +184,20 @@ def create_orders(backend: Backend, request: ApiRequest) -> Reply:
     body = request.body
     config = backend.config
     if not isinstance(body, list):
-        kind = "an object" if isinstance(body, dict) else "empty" if body is None else "not an array"
-        raise invalid_request({"orders": [f"The body must be a JSON array of orders; it is {kind}."]})
+        kind = (
+            "an object" if isinstance(body, dict) else "empty" if body is None else "not an array"
+        )
+        raise invalid_request(
+            {"orders": [f"The body must be a JSON array of orders; it is {kind}."]}
+        )
     if len(body) > config.createorders_max:
         raise ApiError(
             Reply(
                 config.createorders_over_limit_status,
-                {"Message": f"The request is invalid: at most {config.createorders_max} orders "
-                            f"per call, got {len(body)}."},
+                {
+                    "Message": f"The request is invalid: at most {config.createorders_max} orders "
+                    f"per call, got {len(body)}."
+                },
             )
         )
     results = _upsert_all(backend, body, _failing(backend, request, body))

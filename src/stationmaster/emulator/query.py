@@ -14,8 +14,17 @@ from stationmaster.wiretime import OffsetMode, WireTimeError, parse_v1
 
 #: Query parameters never recorded (credentials some clients put in URLs).
 SECRET_PARAMETERS = frozenset(
-    {"api_key", "apikey", "api_secret", "apisecret", "password", "secret", "ss-username",
-     "ss-password", "token"}
+    {
+        "api_key",
+        "apikey",
+        "api_secret",
+        "apisecret",
+        "password",
+        "secret",
+        "ss-username",
+        "ss-password",
+        "token",
+    }
 )
 
 
@@ -24,6 +33,8 @@ class Query:
 
     def __init__(self, raw: bytes | str) -> None:
         text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+        #: The query string as received (for URLs in messages).
+        self.raw = text
         self._values: dict[str, list[str]] = {}
         self._names: dict[str, str] = {}
         for name, value in parse_qsl(text, keep_blank_values=True):
@@ -44,7 +55,9 @@ class Query:
         try:
             return int(value)
         except ValueError:
-            raise invalid_field(self._label(name), f"The value '{value}' is not valid for Int32.") from None
+            raise invalid_field(
+                self._label(name), f"The value '{value}' is not valid for Int32."
+            ) from None
 
     def boolean(self, name: str) -> bool | None:
         value = self.text(name)
@@ -62,7 +75,9 @@ class Query:
         try:
             return parse_v1(value, offsets=offsets)
         except WireTimeError as exc:
-            raise invalid_field(self._label(name), f"The value '{value}' is not valid: {exc}") from None
+            raise invalid_field(
+                self._label(name), f"The value '{value}' is not valid: {exc}"
+            ) from None
 
     def choice(self, name: str, choices: dict[str, str]) -> str | None:
         """A value from ``choices`` (keys lower case), matched without regard to case."""
@@ -72,7 +87,9 @@ class Query:
         chosen = choices.get(value.lower())
         if chosen is None:
             allowed = ", ".join(sorted(set(choices.values())))
-            raise invalid_field(self._label(name), f"The value '{value}' is not valid; use one of {allowed}.")
+            raise invalid_field(
+                self._label(name), f"The value '{value}' is not valid; use one of {allowed}."
+            )
         return chosen
 
     def _label(self, name: str) -> str:

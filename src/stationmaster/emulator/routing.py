@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from pydantic import JsonValue
 
 from stationmaster.emulator.faults import normalise_path
 from stationmaster.emulator.query import Query
@@ -27,20 +29,21 @@ class ApiRequest:
     path: str
     url: str
     query: Query
-    body: object = None
+    body: JsonValue = None
     #: Why the body could not be parsed, if it could not.
     body_error: str | None = None
     params: dict[str, int] = field(default_factory=dict)
 
 
 Handler = Callable[["Backend", ApiRequest], Reply]
+H = TypeVar("H")
 
 
 @dataclass(frozen=True)
-class Route:
+class Route(Generic[H]):
     method: str
     segments: tuple[str, ...]
-    handler: Handler
+    handler: H
 
     def bind(self, parts: list[str]) -> dict[str, int] | None:
         """The path ids if ``parts`` fit this route, else ``None``."""
@@ -62,19 +65,21 @@ class Route:
         return sum(not s.startswith("{") for s in self.segments)
 
 
-class Router:
+class Router(Generic[H]):
     """The table of routes; :meth:`resolve` finds the handler for a method and path."""
 
     def __init__(self) -> None:
-        self._routes: list[Route] = []
+        self._routes: list[Route[H]] = []
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
+    def add(self, method: str, pattern: str, handler: H) -> None:
         segments = tuple(s.lower() if not s.startswith("{") else s for s in _split(pattern))
         self._routes.append(Route(method.upper(), segments, handler))
 
-    def resolve(self, method: str, path: str, url: str) -> tuple[Handler, dict[str, int]]:
+    def resolve(self, method: str, path: str, url: str) -> tuple[H, dict[str, int]]:
         parts = _split(normalise_path(path))
-        fits = [(route, params) for route in self._routes if (params := route.bind(parts)) is not None]
+        fits = [
+            (route, params) for route in self._routes if (params := route.bind(parts)) is not None
+        ]
         if not fits:
             raise no_route(url)
         best = max(route.literal_count for route, _ in fits)

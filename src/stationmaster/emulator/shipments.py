@@ -43,7 +43,9 @@ FULFILLMENT_DATES = (
 SORTS = {"shipdate": "shipDate", "createdate": "createDate"}
 
 
-def _common(backend: Backend, request: ApiRequest, ranges: tuple[DateRange, ...]) -> list[Predicate]:
+def _common(
+    backend: Backend, request: ApiRequest, ranges: tuple[DateRange, ...]
+) -> list[Predicate]:
     query = request.query
     predicates = date_filters(backend, request, ranges)
     if (name := query.text("recipientName")) is not None:
@@ -66,7 +68,9 @@ def list_shipments(backend: Backend, request: ApiRequest) -> Reply:
     account = backend.account
     predicates = _common(backend, request, SHIPMENT_DATES)
     if (country := query.text("recipientCountryCode")) is not None:
-        predicates.append(lambda r: ((r["shipTo"] or {}).get("country") or "").upper() == country.upper())
+        predicates.append(
+            lambda r: ((r["shipTo"] or {}).get("country") or "").upper() == country.upper()
+        )
     if (carrier := query.text("carrierCode")) is not None:
         predicates.append(lambda r: r["carrierCode"] == carrier)
     if (service := query.text("serviceCode")) is not None:
@@ -79,7 +83,9 @@ def list_shipments(backend: Backend, request: ApiRequest) -> Reply:
     items = bool(query.boolean("includeShipmentItems"))
     rows = [s for s in account.shipments.values() if matches_all(s, predicates)]
     field = query.choice("sortBy", SORTS)
-    ordered = sorted_rows(rows, "shipmentId", sort_key(field or "createDate"), sort_direction(request))
+    ordered = sorted_rows(
+        rows, "shipmentId", sort_key(field or "createDate"), sort_direction(request)
+    )
     return page_of(backend, request, ordered, "shipments", partial(_render_shipment, items=items))
 
 
@@ -90,14 +96,24 @@ def list_fulfillments(backend: Backend, request: ApiRequest) -> Reply:
         predicates.append(lambda r: r["fulfillmentId"] == fulfillment_id)
     rows = [f for f in backend.account.fulfillments.values() if matches_all(f, predicates)]
     field = query.choice("sortBy", SORTS)
-    ordered = sorted_rows(rows, "fulfillmentId", sort_key(field) if field else None, sort_direction(request))
+    ordered = sorted_rows(
+        rows, "fulfillmentId", sort_key(field) if field else None, sort_direction(request)
+    )
     return page_of(backend, request, ordered, "fulfillments", lambda r: r)
 
 
 def create_label(backend: Backend, request: ApiRequest) -> Reply:
     values = read_body(request.body, CREATE_LABEL, backend.config.filter_offset_mode)
-    absent = missing(values, "carrierCode", "serviceCode", "packageCode", "shipDate", "weight",
-                     "shipFrom", "shipTo")
+    absent = missing(
+        values,
+        "carrierCode",
+        "serviceCode",
+        "packageCode",
+        "shipDate",
+        "weight",
+        "shipFrom",
+        "shipTo",
+    )
     if absent:
         raise validation_failure(backend.config, f"Required: {', '.join(absent)}.")
     try:

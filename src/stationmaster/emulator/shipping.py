@@ -7,6 +7,8 @@ webhooks ShipStation would send (SHIP_NOTIFY for labels; nothing for mark-as-shi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from stationmaster.emulator.backend import Backend
 from stationmaster.emulator.labels import new_fulfillment, new_shipment, shipment_items
 from stationmaster.emulator.orderbuild import default_store_id, default_warehouse_id
@@ -27,26 +29,53 @@ def order_or_missing(backend: Backend, order_id: int) -> Wire:
     return order
 
 
-def pick_lines(order: Wire, picks: list[Wire]) -> list[tuple[Wire, int]]:
-    """``picks`` (``lineItemKey`` or ``orderItemId``, ``quantity``) as (line, quantity) pairs."""
+Pick = Wire | str | int
+
+
+def _as_pick(pick: object) -> Wire:
+    """A pick as ``{"lineItemKey" | "orderItemId", "quantity"?}``; a bare key or id means the
+    whole line."""
+    if isinstance(pick, str):
+        return {"lineItemKey": pick}
+    if isinstance(pick, int) and not isinstance(pick, bool):
+        return {"orderItemId": pick}
+    if isinstance(pick, dict) and ("lineItemKey" in pick or "orderItemId" in pick):
+        return pick
+    raise Refused(
+        f"Name a line by lineItemKey (text), orderItemId (number) or an object holding one "
+        f"of them and an optional quantity; got {pick!r}."
+    )
+
+
+def pick_lines(order: Wire, picks: Sequence[object]) -> list[tuple[Wire, int]]:
+    """``picks`` (see :func:`_as_pick`) as (line, quantity) pairs of ``order``."""
     chosen: list[tuple[Wire, int]] = []
-    for pick in picks:
-        if not isinstance(pick, dict):
-            raise Refused(f"Each line must be an object with lineItemKey or orderItemId, got {pick!r}.")
+    for raw in picks:
+        pick = _as_pick(raw)
         line = next(
             (
                 item
                 for item in order["items"]
-                if (pick.get("lineItemKey") is not None and item["lineItemKey"] == pick["lineItemKey"])
-                or (pick.get("orderItemId") is not None and item["orderItemId"] == pick["orderItemId"])
+                if (
+                    pick.get("lineItemKey") is not None
+                    and item["lineItemKey"] == pick["lineItemKey"]
+                )
+                or (
+                    pick.get("orderItemId") is not None
+                    and item["orderItemId"] == pick["orderItemId"]
+                )
             ),
             None,
         )
         if line is None:
-            raise Refused(f"Order {order['orderId']} has no line matching {pick!r}.")
+            raise Refused(f"Order {order['orderId']} has no line matching {raw!r}.")
         available = line["quantity"] or 0
         quantity = pick.get("quantity", available)
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 < quantity <= available:
+        if (
+            not isinstance(quantity, int)
+            or isinstance(quantity, bool)
+            or not 0 < quantity <= available
+        ):
             raise Refused(
                 f"Quantity for line {line['lineItemKey'] or line['orderItemId']} must be a whole "
                 f"number from 1 to {available}, got {quantity!r}."
@@ -68,7 +97,7 @@ def label_for_order(
     order_id: int,
     options: Wire,
     *,
-    picks: list[Wire] | None = None,
+    picks: Sequence[object] | None = None,
     tracking: str | None = None,
 ) -> Wire:
     """Buy a label for an order (``createlabelfororder``): the shipment with its ``labelData``."""
@@ -84,7 +113,8 @@ def label_for_order(
         options=options,
         ship_to=order["shipTo"],
         store_id=advanced["storeId"],
-        warehouse_id=(options["advancedOptions"] or {}).get("warehouseId") or advanced["warehouseId"],
+        warehouse_id=(options["advancedOptions"] or {}).get("warehouseId")
+        or advanced["warehouseId"],
         items=shipment_items(order, lines),
         tracking=tracking,
     )
@@ -131,10 +161,12 @@ def void_label(backend: Backend, shipment_id: int) -> tuple[bool, str, Wire]:
     account.shipments[shipment_id] = row
     order_id = row["orderId"]
     order = account.order(order_id) if order_id is not None else None
-    if order is not None and backend.config.void_restores_status and order["orderStatus"] == "shipped":
-        live = any(
-            s["orderId"] == order_id and not s["voided"] for s in account.shipments.values()
-        )
+    if (
+        order is not None
+        and backend.config.void_restores_status
+        and order["orderStatus"] == "shipped"
+    ):
+        live = any(s["orderId"] == order_id and not s["voided"] for s in account.shipments.values())
         fulfilled = any(f["orderId"] == order_id for f in account.fulfillments.values())
         if not live and not fulfilled:
             change_status(account, order_id, "awaiting_shipment", now, shipDate=None)
@@ -154,14 +186,21 @@ def mark_as_shipped(
     account = backend.account
     order = order_or_missing(backend, order_id)
     if order["orderStatus"] in UNSHIPPABLE:
-        raise Refused(f"Order {order_id} is {order['orderStatus']}; it cannot be marked as shipped.")
+        raise Refused(
+            f"Order {order_id} is {order['orderStatus']}; it cannot be marked as shipped."
+        )
     if not carrier_code:
         raise Refused("carrierCode is required.")
     now = backend.now()
     day = ship_date or now.astimezone(PACIFIC).date().isoformat()
     row = new_fulfillment(
-        account, order, carrier_code=carrier_code, ship_date=day, tracking=tracking,
-        notify_sales_channel=notify_sales_channel, now=now,
+        account,
+        order,
+        carrier_code=carrier_code,
+        ship_date=day,
+        tracking=tracking,
+        notify_sales_channel=notify_sales_channel,
+        now=now,
     )
     account.fulfillments[row["fulfillmentId"]] = row
     _mark_shipped(backend, order, day)

@@ -8,6 +8,8 @@ the absorbed orders vanish (404, out of lists).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from stationmaster.emulator.backend import Backend
 from stationmaster.emulator.orderbuild import LOCKED_STATUSES, order_total
 from stationmaster.emulator.refusals import Refused
@@ -21,7 +23,7 @@ def _open_or_refuse(order: Wire, action: str) -> None:
         raise Refused(f"Order {order['orderId']} is {order['orderStatus']}; it cannot be {action}.")
 
 
-def split_order(backend: Backend, order_id: int, picks: list[Wire]) -> Wire:
+def split_order(backend: Backend, order_id: int, picks: Sequence[object]) -> Wire:
     """Move ``picks`` (lines and quantities) from an order to a new child order; the child."""
     account, config, now = backend.account, backend.config, backend.now()
     parent = order_or_missing(backend, order_id)
@@ -44,16 +46,23 @@ def split_order(backend: Backend, order_id: int, picks: list[Wire]) -> Wire:
     serial = account.split_counts.get(order_id, 0) + 1
     child_id = account.new_id("order")
     child_items = [
-        {**clone(line), "orderItemId": account.new_id("orderItem"), "quantity": quantity,
-         "createDate": short_stamp(now), "modifyDate": short_stamp(now)}
+        {
+            **clone(line),
+            "orderItemId": account.new_id("orderItem"),
+            "quantity": quantity,
+            "createDate": short_stamp(now),
+            "modifyDate": short_stamp(now),
+        }
         for line, quantity in moving
     ]
     child = clone(parent)
     child.update(
         orderId=child_id,
-        orderKey=f"{parent['orderKey']}-split-{serial}" if config.split_child_key == "suffix"
+        orderKey=f"{parent['orderKey']}-split-{serial}"
+        if config.split_child_key == "suffix"
         else new_key(),
-        orderNumber=parent["orderNumber"] if config.split_child_number == "same"
+        orderNumber=parent["orderNumber"]
+        if config.split_child_number == "same"
         else f"{parent['orderNumber']}-{serial}",
         createDate=stamp(now),
         modifyDate=stamp(now),
@@ -67,7 +76,8 @@ def split_order(backend: Backend, order_id: int, picks: list[Wire]) -> Wire:
     updated = clone(parent)
     updated["items"] = [
         {**clone(item), "quantity": quantity, "modifyDate": short_stamp(now)}
-        if item["orderItemId"] in taken else clone(item)
+        if item["orderItemId"] in taken
+        else clone(item)
         for item, quantity in left
         if quantity > 0
     ]
@@ -75,7 +85,7 @@ def split_order(backend: Backend, order_id: int, picks: list[Wire]) -> Wire:
     updated["modifyDate"] = stamp(now)
     updated["orderTotal"] = order_total(updated)
     account.orders[order_id] = updated
-    account.orders[child_id] = child
+    account.add_order(child)
     account.split_counts[order_id] = serial
     return clone(child)
 

@@ -29,6 +29,7 @@ IdKind = Literal[
     "warehouse",
     "store",
     "webhook",
+    "tag",
     "delivery",
     "tracking",
     "batchNumber",
@@ -47,6 +48,7 @@ FIRST_IDS: dict[IdKind, int] = {
     "warehouse": 187_700,
     "store": 310_600,
     "webhook": 10_001,
+    "tag": 9_001,
     "delivery": 1,
     "tracking": 1,
     "batchNumber": 100_001,
@@ -81,6 +83,8 @@ class Account:
     """Every table of one ShipStation account, keyed by id."""
 
     orders: dict[int, Wire] = field(default_factory=dict)
+    #: orderKey -> the ids of the orders that carry it (a key may outlive a deleted order).
+    order_keys: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: Soft-deleted orders and orders absorbed by a merge: 404 and out of every list.
     inactive_orders: set[int] = field(default_factory=set)
     #: Absorbed order id -> the order that absorbed it in a merge.
@@ -110,7 +114,7 @@ class Account:
     inactive_users: set[str] = field(default_factory=set)
     webhooks: dict[int, Wire] = field(default_factory=dict)
     outbox: list[Delivery] = field(default_factory=list)
-    next_ids: dict[str, int] = field(default_factory=lambda: dict(FIRST_IDS))
+    next_ids: dict[IdKind, int] = field(default_factory=lambda: dict(FIRST_IDS))
     seller_id: int = 100_000
 
     def new_id(self, kind: IdKind) -> int:
@@ -122,6 +126,14 @@ class Account:
         """Make sure later generated ids of ``kind`` do not collide with ``value``."""
         if value >= self.next_ids[kind]:
             self.next_ids[kind] = value + 1
+
+    def add_order(self, row: Wire) -> None:
+        """Store a new order (or a new version of one) and index its key."""
+        order_id, key = row["orderId"], row["orderKey"]
+        ids = self.order_keys.get(key, ())
+        if order_id not in ids:
+            self.order_keys[key] = (*ids, order_id)
+        self.orders[order_id] = row
 
     def active_orders(self) -> Iterator[Wire]:
         return (o for i, o in self.orders.items() if i not in self.inactive_orders)

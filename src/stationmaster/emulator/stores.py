@@ -45,7 +45,8 @@ def list_stores(backend: Backend, request: ApiRequest) -> Reply:
     stores = [
         _listed(s)
         for _, s in sorted(backend.account.stores.items())
-        if (show_inactive or s["active"]) and (marketplace is None or s["marketplaceId"] == marketplace)
+        if (show_inactive or s["active"])
+        and (marketplace is None or s["marketplaceId"] == marketplace)
     ]
     return ok(stores)
 
@@ -59,7 +60,9 @@ def update_store(backend: Backend, request: ApiRequest) -> Reply:
     old = _store(backend, store_id)
     values = read_body(request.body, STORE, backend.config.filter_offset_mode)
     if values["storeId"] is not None and values["storeId"] != store_id:
-        raise validation_failure(backend.config, f"storeId {values['storeId']} does not match the URL ({store_id}).")
+        raise validation_failure(
+            backend.config, f"storeId {values['storeId']} does not match the URL ({store_id})."
+        )
     if not values["storeName"]:
         raise validation_failure(backend.config, "Required: storeName.")
     values["marketplaceId"] = old["marketplaceId"]
@@ -82,13 +85,15 @@ def refresh_status(backend: Backend, request: ApiRequest) -> Reply:
         raise invalid_field("storeId", "storeId is required.")
     store = _store(backend, store_id)
     status_id, status = _refresh_status(backend, store_id)
-    return ok({
-        "storeId": store_id,
-        "refreshStatusId": status_id,
-        "refreshStatus": status,
-        "lastRefreshAttempt": store["lastRefreshAttempt"],
-        "refreshDate": store["refreshDate"],
-    })
+    return ok(
+        {
+            "storeId": store_id,
+            "refreshStatusId": status_id,
+            "refreshStatus": status,
+            "lastRefreshAttempt": store["lastRefreshAttempt"],
+            "refreshDate": store["refreshDate"],
+        }
+    )
 
 
 def _can_refresh(backend: Backend, store: Wire) -> bool:
@@ -108,7 +113,9 @@ def refresh_store(backend: Backend, request: ApiRequest) -> Reply:
     if store_id is not None:
         store = _store(backend, store_id)
         if not _can_refresh(backend, store):
-            return success(f"Store {store_id} cannot be refreshed (manual or inactive store).", False)
+            return success(
+                f"Store {store_id} cannot be refreshed (manual or inactive store).", False
+            )
         targets = [store]
     else:
         targets = [s for s in account.stores.values() if _can_refresh(backend, s)]
@@ -132,7 +139,9 @@ def _set_active(backend: Backend, request: ApiRequest, active: bool) -> Reply:
         raise validation_failure(backend.config, "Required: storeId.")
     store = _store(backend, values["storeId"])
     backend.account.stores[store["storeId"]] = {
-        **store, "active": active, "modifyDate": short_stamp(backend.now())
+        **store,
+        "active": active,
+        "modifyDate": short_stamp(backend.now()),
     }
     return success(f"The store has been {'reactivated' if active else 'deactivated'}.")
 

@@ -7,7 +7,7 @@ the default cannot be deleted. Deleted warehouses answer 404 and leave the list.
 from __future__ import annotations
 
 from stationmaster.emulator.backend import Backend
-from stationmaster.emulator.builders import warehouse_row
+from stationmaster.emulator.builders import put_warehouse, warehouse_row
 from stationmaster.emulator.checks import missing, read_body
 from stationmaster.emulator.replies import Reply, not_found, ok, success, validation_failure
 from stationmaster.emulator.routing import ApiRequest
@@ -31,18 +31,11 @@ def _read(backend: Backend, request: ApiRequest) -> Wire:
     return values
 
 
-def _store(backend: Backend, row: Wire) -> None:
-    account = backend.account
-    if row["isDefault"]:
-        for other_id, other in list(account.warehouses.items()):
-            if other_id != row["warehouseId"] and other["isDefault"]:
-                account.warehouses[other_id] = {**other, "isDefault": False}
-    account.warehouses[row["warehouseId"]] = row
-
-
 def list_warehouses(backend: Backend, request: ApiRequest) -> Reply:
     account = backend.account
-    return ok([w for i, w in sorted(account.warehouses.items()) if i not in account.deleted_warehouses])
+    return ok(
+        [w for i, w in sorted(account.warehouses.items()) if i not in account.deleted_warehouses]
+    )
 
 
 def get_warehouse(backend: Backend, request: ApiRequest) -> Reply:
@@ -53,7 +46,7 @@ def create_warehouse(backend: Backend, request: ApiRequest) -> Reply:
     values = _read(backend, request)
     warehouse_id = backend.account.new_id("warehouse")
     row = warehouse_row(values, None, warehouse_id, backend.now())
-    _store(backend, row)
+    put_warehouse(backend.account, row)
     return ok(row)
 
 
@@ -63,12 +56,13 @@ def update_warehouse(backend: Backend, request: ApiRequest) -> Reply:
     values = _read(backend, request)
     if values["warehouseId"] is not None and values["warehouseId"] != warehouse_id:
         raise validation_failure(
-            backend.config, f"warehouseId {values['warehouseId']} does not match the URL ({warehouse_id})."
+            backend.config,
+            f"warehouseId {values['warehouseId']} does not match the URL ({warehouse_id}).",
         )
     if old["isDefault"] and not values["isDefault"]:
         raise validation_failure(backend.config, "Make another warehouse the default first.")
     row = warehouse_row(values, old, warehouse_id, backend.now())
-    _store(backend, row)
+    put_warehouse(backend.account, row)
     return ok(row)
 
 

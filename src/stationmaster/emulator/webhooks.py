@@ -105,7 +105,9 @@ def subscribe(backend: Backend, request: ApiRequest) -> Reply:
         )
     store_id = values["store_id"]
     if store_id is not None and store_id not in account.stores:
-        raise validation_failure(backend.config, f"Store {store_id} does not exist in this account.")
+        raise validation_failure(
+            backend.config, f"Store {store_id} does not exist in this account."
+        )
     hook_id = account.new_id("webhook")
     account.webhooks[hook_id] = {
         "IsLabelAPIHook": False,
@@ -124,7 +126,12 @@ def subscribe(backend: Backend, request: ApiRequest) -> Reply:
         "Store": None,
     }
     if backend.config.webhook_subscribe_response == "openapi":
-        body = {"WebHookID": hook_id, "HookType": event, "Url": url, "Name": values["friendly_name"]}
+        body = {
+            "WebHookID": hook_id,
+            "HookType": event,
+            "Url": url,
+            "Name": values["friendly_name"],
+        }
         return ok(body, 201)
     return ok({"id": hook_id}, 201)
 

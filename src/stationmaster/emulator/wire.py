@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
+from pydantic import JsonValue
+
 from stationmaster.wiretime import (
     pacific_midnight,
     parse_v1,
@@ -33,19 +35,20 @@ def dumps(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
-def loads(raw: bytes) -> object:
+def loads(raw: bytes) -> JsonValue:
     """Parse a request body; raises ``ValueError`` with a readable reason."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"the body is not UTF-8 text ({exc.reason})") from exc
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        value: JsonValue = json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"Unexpected character encountered while parsing value: line {exc.lineno}, "
             f"position {exc.colno} ({exc.msg})."
         ) from exc
+    return value
 
 
 def _no_constants(name: str) -> object:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Final, Literal, Self, get_args
 
@@ -36,6 +35,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -47,7 +47,7 @@ SendableStatus = Literal["awaiting_payment", "awaiting_shipment", "on_hold", "sh
 """The ShipStation statuses a store order may be pushed with (``pending_fulfillment`` and
 ``rejected_fulfillment`` belong to fulfilment providers, not to stores)."""
 
-SENDABLE_STATUSES: Final[frozenset[str]] = frozenset(get_args(SendableStatus))
+SENDABLE_STATUSES: Final[frozenset[SendableStatus]] = frozenset(get_args(SendableStatus))
 
 AddressFallback = Literal["none", "billing_to_shipping", "shipping_to_billing", "both"]
 CustomsContents = Literal["merchandise", "documents", "gift", "returned_goods", "sample"]
@@ -113,21 +113,21 @@ class StatusRules(RuleModel):
     map: dict[str, SendableStatus] = Field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
     unmapped: SendableStatus = "on_hold"
 
-    @model_validator(mode="after")
-    def _normalize_keys(self) -> Self:
+    @field_validator("map")
+    @classmethod
+    def _normalize_keys(cls, given: dict[str, SendableStatus]) -> dict[str, SendableStatus]:
         normalized: dict[str, SendableStatus] = {}
-        for store_status, target in self.map.items():
+        for store_status, target in given.items():
             key = normalize_status(store_status)
             if not key:
-                raise ValueError("map: a store status cannot be blank")
+                raise ValueError("a store status cannot be blank")
             if normalized.get(key, target) != target:
                 raise ValueError(
-                    f"map: {store_status!r} is the same status as another key (both read as "
+                    f"{store_status!r} is the same status as another key (both read as "
                     f"{key!r}) but maps to {target!r}, not {normalized[key]!r}"
                 )
             normalized[key] = target
-        object.__setattr__(self, "map", normalized)
-        return self
+        return normalized
 
     def resolve(self, store_status: str) -> tuple[SendableStatus, bool]:
         """The ShipStation status for ``store_status``, and whether the map knew it."""
@@ -147,7 +147,7 @@ class EligibilityRules(RuleModel):
     syncs only from that many days before it; orders without one are not held back.
     """
 
-    statuses: frozenset[SendableStatus] = SENDABLE_STATUSES  # type: ignore[assignment]  # Literal members
+    statuses: frozenset[SendableStatus] = SENDABLE_STATUSES
     skip_on_hold: bool = True
     sync_start: AwareDatetime | None = None
     ship_window_days: Annotated[int, Field(ge=0)] | None = None
@@ -277,7 +277,7 @@ Template = Annotated[str, AfterValidator(_checked_template)]
 
 
 class CustomFieldRules(RuleModel):
-    """Templates for ShipStation's ``customField1..3``, such as ``"{number} / {customer_email}"``."""
+    """Templates for ShipStation's ``customField1..3``: ``"{number} / {customer_email}"``."""
 
     custom_field1: Template | None = None
     custom_field2: Template | None = None
@@ -362,12 +362,10 @@ class WarehouseRules(RuleModel):
     by_country: dict[str, Annotated[int, Field(gt=0)]] = Field(default_factory=dict)
     default: Annotated[int, Field(gt=0)] | None = None
 
-    @model_validator(mode="after")
-    def _country_keys(self) -> Self:
-        object.__setattr__(
-            self, "by_country", {_country(code): wid for code, wid in self.by_country.items()}
-        )
-        return self
+    @field_validator("by_country")
+    @classmethod
+    def _country_keys(cls, given: dict[str, int]) -> dict[str, int]:
+        return {_country(code): warehouse_id for code, warehouse_id in given.items()}
 
     def route(self, location: str | None, country: str | None) -> int | None:
         if location is not None and location in self.by_location:
@@ -433,8 +431,8 @@ class Rules(RuleModel):
     eligibility: EligibilityRules = Field(default_factory=EligibilityRules)
     address: AddressRules = Field(default_factory=AddressRules)
     custom_fields: CustomFieldRules = Field(default_factory=CustomFieldRules)
-    sku_map: dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(min_length=1)]] = (
-        Field(default_factory=dict)
+    sku_map: dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict
     )
     tag_map: dict[str, Annotated[int, Field(gt=0)]] = Field(default_factory=dict)
     money: MoneyRules = Field(default_factory=MoneyRules)
@@ -445,15 +443,23 @@ class Rules(RuleModel):
     write_back: WriteBackRules = Field(default_factory=WriteBackRules)
     limits: LimitRules = Field(default_factory=LimitRules)
 
-    @model_validator(mode="after")
-    def _coherent(self) -> Self:
+    @field_validator("tag_map")
+    @classmethod
+    def _fold_tags(cls, given: dict[str, int]) -> dict[str, int]:
         folded: dict[str, int] = {}
-        for tag, tag_id in self.tag_map.items():
+        for tag, tag_id in given.items():
             key = tag.strip().casefold()
+            if not key:
+                raise ValueError("a store tag cannot be blank")
             if folded.get(key, tag_id) != tag_id:
-                raise ValueError(f"tag_map: {tag!r} differs from another tag only in case")
+                raise ValueError(
+                    f"{tag!r} differs from another tag only in case but maps to another id"
+                )
             folded[key] = tag_id
-        object.__setattr__(self, "tag_map", folded)
+        return folded
+
+    @model_validator(mode="after")
+    def _write_back_statuses_map(self) -> Self:
         if self.write_back.enabled:
             unmapped = [
                 name
@@ -493,9 +499,3 @@ def load_rules(table: Mapping[str, object] | None = None) -> Rules:
 def is_iso_country(code: str | None) -> bool:
     """True for a two-letter upper-case code (ISO 3166-1 alpha-2 shape)."""
     return code is not None and _ISO2.fullmatch(code) is not None
-
-
-def sync_start_passed(created_at: datetime, rules: Rules) -> bool:
-    """True when an order created at ``created_at`` is not before the sync start."""
-    start = rules.eligibility.sync_start
-    return start is None or created_at >= start

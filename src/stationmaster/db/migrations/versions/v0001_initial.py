@@ -19,7 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _json() -> sa.types.TypeEngine[object]:
-    return sa.JSON(none_as_null=True).with_variant(
+    json: sa.types.TypeEngine[object] = sa.JSON(none_as_null=True)
+    return json.with_variant(
         postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql"
     )
 

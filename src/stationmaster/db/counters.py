@@ -1,0 +1,59 @@
+"""Per-connection numbers for the status page: backlog, pushed, failed, last success."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from stationmaster.db.tables import connections, dead_letters, outbox, sync_records
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionCounters:
+    connection: str
+    #: Outbox rows waiting to be sent (due or backing off).
+    backlog: int
+    #: Orders ShipStation has accepted at least once.
+    pushed: int
+    #: Open dead letters.
+    failed: int
+    #: When ShipStation last accepted an order of this connection.
+    last_success: datetime | None
+
+
+async def connection_counters(
+    conn: AsyncConnection, names: Sequence[str] | None = None
+) -> list[ConnectionCounters]:
+    """Counters for every connection (or those named), by connection name."""
+    query = select(connections.c.name).order_by(connections.c.name)
+    if names is not None:
+        query = query.where(connections.c.name.in_(list(names)))
+    wanted = list((await conn.execute(query)).scalars())
+    backlog_query = select(outbox.c.connection, func.count()).group_by(outbox.c.connection)
+    backlog = {name: int(count) for name, count in await conn.execute(backlog_query)}
+    failed_query = (
+        select(dead_letters.c.connection, func.count())
+        .where(dead_letters.c.state == "open")
+        .group_by(dead_letters.c.connection)
+    )
+    failed = {name: int(count) for name, count in await conn.execute(failed_query)}
+    pushed_query = (
+        select(sync_records.c.connection, func.count(), func.max(sync_records.c.pushed_at))
+        .where(sync_records.c.fingerprint.is_not(None))
+        .group_by(sync_records.c.connection)
+    )
+    pushed = {name: (int(count), last) for name, count, last in await conn.execute(pushed_query)}
+    return [
+        ConnectionCounters(
+            connection=name,
+            backlog=backlog.get(name, 0),
+            pushed=pushed.get(name, (0, None))[0],
+            failed=failed.get(name, 0),
+            last_success=pushed.get(name, (0, None))[1],
+        )
+        for name in wanted
+    ]

@@ -1,0 +1,441 @@
+"""The emulator as a Python object: an ASGI app plus the levers a test pulls.
+
+``Emulator`` owns one emulated account and everything around it. Tests talk to ``emu.app``
+over HTTP (through :meth:`Emulator.transport`) exactly like a client talks to ShipStation, and
+use the methods here to do what only ShipStation's users or ShipStation itself can do: seed
+data, ship, split and merge orders, break things on purpose, and move time.
+
+Every lever checks its input before it changes anything; a refused call raises ``ValueError``
+(:class:`~stationmaster.emulator.refusals.Refused`) or ``KeyError``
+(:class:`~stationmaster.emulator.refusals.Missing`) and leaves the account as it was. Levers
+are not thread-safe: under :func:`~stationmaster.emulator.server.serve`, use the control API.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import httpx2
+
+from stationmaster.emulator import catalog
+from stationmaster.emulator.api import api_router
+from stationmaster.emulator.app import EmulatorApp
+from stationmaster.emulator.backend import Backend
+from stationmaster.emulator.builders import (
+    customer_row,
+    product_row,
+    put_warehouse,
+    seed_catalog,
+    seed_default_account,
+    store_row,
+    warehouse_row,
+)
+from stationmaster.emulator.calls import RecordedCall
+from stationmaster.emulator.checks import Problems, Schema, conform_object, missing
+from stationmaster.emulator.clock import Clock, SystemClock
+from stationmaster.emulator.config import EmulatorConfig
+from stationmaster.emulator.control import control_handler
+from stationmaster.emulator.delivery import DeliveryResult, send
+from stationmaster.emulator.faults import ActiveFault, FaultKind, FaultQueue, FaultSpec
+from stationmaster.emulator.gateway import Gateway
+from stationmaster.emulator.orderlogic import release_due_holds, upsert_order
+from stationmaster.emulator.ratelimit import FixedWindowLimiter
+from stationmaster.emulator.refusals import Refused
+from stationmaster.emulator.schemas import CUSTOMER, PRODUCT, STORE, TAG, USER, WAREHOUSE
+from stationmaster.emulator.shipping import (
+    Pick,
+    label_for_order,
+    mark_as_shipped,
+    order_or_missing,
+    void_label,
+)
+from stationmaster.emulator.splitmerge import merge_orders, split_order
+from stationmaster.emulator.state import Account, Delivery, clone
+from stationmaster.emulator.transport import EmulatorTransport
+from stationmaster.emulator.webhooks import queue_order_notify
+from stationmaster.emulator.wire import Wire, new_guid
+
+#: What :meth:`Emulator.seed` accepts, in the order it stores them (references point backwards).
+SEED_KINDS = ("tags", "users", "stores", "warehouses", "products", "customers", "orders")
+
+
+class Emulator:
+    """One emulated ShipStation account with its API (``app``) and test levers."""
+
+    def __init__(self, config: EmulatorConfig | None = None, *, clock: Clock | None = None) -> None:
+        self.config = config if config is not None else EmulatorConfig()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self._base_url = self.config.base_url
+        self.faults = FaultQueue()
+        self._calls: list[RecordedCall] = []
+        #: Every webhook POST sent so far (newest last).
+        self.deliveries: list[DeliveryResult] = []
+        self._rng = random.Random(self.config.webhook_random_seed)
+        self.backend = Backend(
+            self.config, self.clock, Account(), self.faults, lambda: self._base_url
+        )
+        limit = self.config.limit
+        self.limiter = FixedWindowLimiter(limit, self.config.window_seconds) if limit else None
+        gateway = Gateway(self.backend, api_router(), self.limiter, self._calls.append)
+        self.app = EmulatorApp(gateway, control_handler(self))
+        self._fresh()
+
+    # -- setup ------------------------------------------------------------------------------
+
+    def _fresh(self) -> None:
+        account = Account()
+        now = self.clock.now()
+        seed_catalog(account, now)
+        if self.config.seed_account:
+            seed_default_account(account, now)
+        self.backend.account = account
+        self.faults.clear()
+        self.faults.extend(self.config.faults)
+        if self.limiter is not None:
+            self.limiter.clear()
+        self._calls.clear()
+        self.deliveries.clear()
+        self._rng.seed(self.config.webhook_random_seed)
+
+    def reset(self) -> None:
+        """Back to the freshly seeded account; calls, rate windows, webhooks and faults cleared."""
+        self._fresh()
+
+    @property
+    def account(self) -> Account:
+        """The account's tables (read them; change them only through the levers)."""
+        return self.backend.account
+
+    @property
+    def base_url(self) -> str:
+        """Where the API is reached; webhook resource URLs point here."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {value!r}")
+        self._base_url = value.rstrip("/")
+
+    def transport(self) -> httpx2.AsyncBaseTransport:
+        """An httpx2 transport into this emulator (drops and timeouts behave like a socket's)."""
+        return EmulatorTransport(self.app)
+
+    @contextmanager
+    def _change(self) -> Iterator[Account]:
+        account = self.backend.account
+        with account.transaction():
+            release_due_holds(account, self.clock.now())
+            yield account
+
+    # -- time -------------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward (timestamps, holds, rate windows, webhook delays)."""
+        self.clock.advance(seconds)
+
+    # -- data -------------------------------------------------------------------------------
+
+    def seed(
+        self,
+        *,
+        orders: Sequence[Wire] = (),
+        products: Sequence[Wire] = (),
+        customers: Sequence[Wire] = (),
+        stores: Sequence[Wire] = (),
+        warehouses: Sequence[Wire] = (),
+        tags: Sequence[Wire] = (),
+        users: Sequence[Wire] = (),
+        notify: bool = False,
+    ) -> dict[str, list[Wire]]:
+        """Add data in ShipStation's wire shape; returns the stored objects per kind.
+
+        Partial objects are completed as ShipStation would (ids, dates, read-only fields).
+        Seeded orders may carry read-only history (``orderId``, ``createDate``, ``modifyDate``,
+        ``holdUntilDate``, ``userId``, split/merge marks) and skip the locked-status rule.
+        ``notify=True`` treats the orders as a store import and queues ORDER_NOTIFY.
+        """
+        given = {
+            "tags": tags,
+            "users": users,
+            "stores": stores,
+            "warehouses": warehouses,
+            "products": products,
+            "customers": customers,
+            "orders": orders,
+        }
+        created: dict[str, list[Wire]] = {kind: [] for kind in SEED_KINDS}
+        with self._change() as account:
+            notify_ids: list[int] = []
+            for kind in SEED_KINDS:
+                for index, raw in enumerate(given[kind]):
+                    where = f"{kind}[{index}]"
+                    if kind == "orders":
+                        result = upsert_order(self.backend, raw, trusted=True)
+                        if not result.succeeded or result.order is None:
+                            raise Refused(f"{where}: {result.reason}")
+                        created[kind].append(clone(result.order))
+                        if result.notify:
+                            notify_ids.append(result.order["orderId"])
+                    else:
+                        created[kind].append(clone(self._seed_one(account, kind, raw, where)))
+            if notify:
+                queue_order_notify(self.backend, notify_ids)
+        return created
+
+    def _seed_one(self, account: Account, kind: str, raw: object, where: str) -> Wire:
+        now = self.clock.now()
+        if kind == "tags":
+            values = _read(raw, TAG, where, "name")
+            tag_id = values["tagId"] or account.new_id("tag")
+            account.reserve_id("tag", tag_id)
+            row = {"tagId": tag_id, "name": values["name"], "color": values["color"] or "#808080"}
+            account.tags[tag_id] = row
+            return row
+        if kind == "users":
+            values = _read(raw, USER, where, "userName")
+            user_id = values["userId"] or new_guid()
+            row = {"userId": user_id, "userName": values["userName"], "name": values["name"]}
+            account.users[user_id] = row
+            if values["active"] is False:
+                account.inactive_users.add(user_id)
+            return row
+        if kind == "stores":
+            values = _read(raw, STORE, where, "storeName")
+            if (
+                values["marketplaceId"] is not None
+                and values["marketplaceId"] not in account.marketplaces
+            ):
+                raise Refused(f"{where}: unknown marketplaceId {values['marketplaceId']}.")
+            store_id = values["storeId"] or account.new_id("store")
+            account.reserve_id("store", store_id)
+            row = store_row(account, values, account.stores.get(store_id), store_id, now)
+            account.stores[store_id] = row
+            return row
+        if kind == "warehouses":
+            values = _read(raw, WAREHOUSE, where, "warehouseName", "originAddress")
+            warehouse_id = values["warehouseId"] or account.new_id("warehouse")
+            account.reserve_id("warehouse", warehouse_id)
+            row = warehouse_row(values, account.warehouses.get(warehouse_id), warehouse_id, now)
+            put_warehouse(account, row)
+            account.deleted_warehouses.discard(warehouse_id)
+            return row
+        if kind == "products":
+            values = _read(raw, PRODUCT, where, "sku", "name")
+            product_id = values["productId"] or account.new_id("product")
+            account.reserve_id("product", product_id)
+            _known_tags(account, values["tags"], where)
+            row = product_row(account, values, account.products.get(product_id), product_id, now)
+            account.products[product_id] = row
+            return row
+        values = _read(raw, CUSTOMER, where, "name")
+        customer_id = values["customerId"] or account.new_id("customer")
+        account.reserve_id("customer", customer_id)
+        _known_tags(account, values["tags"], where)
+        row = customer_row(account, values, account.customers.get(customer_id), customer_id, now)
+        account.customers[customer_id] = row
+        return row
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get_order(self, order_id: int) -> Wire | None:
+        """An active order as the API would answer it, or ``None``."""
+        with self._change() as account:
+            order = account.order(order_id)
+        return clone(order) if order is not None else None
+
+    def orders(self) -> list[Wire]:
+        """Every active order, by id."""
+        with self._change() as account:
+            return [clone(o) for o in sorted(account.active_orders(), key=lambda o: o["orderId"])]
+
+    def shipments(self) -> list[Wire]:
+        return [clone(s) for _, s in sorted(self.backend.account.shipments.items())]
+
+    def fulfillments(self) -> list[Wire]:
+        return [clone(f) for _, f in sorted(self.backend.account.fulfillments.items())]
+
+    # -- what ShipStation's users do --------------------------------------------------------
+
+    def ship_order(
+        self,
+        order_id: int,
+        *,
+        carrier_code: str = "stamps_com",
+        service_code: str | None = None,
+        package_code: str = "package",
+        tracking_number: str | None = None,
+        items: Sequence[Pick] | None = None,
+        ship_date: str | None = None,
+        weight: Wire | None = None,
+        confirmation: str | None = None,
+    ) -> Wire:
+        """Buy a label for an order, as ``createlabelfororder`` does (SHIP_NOTIFY queued).
+
+        ``items`` ships part of the order: each a ``lineItemKey``, an ``orderItemId`` or
+        ``{"lineItemKey" | "orderItemId": ..., "quantity": n}``; by default every physical
+        line ships. ``service_code`` defaults to the carrier's first domestic or international
+        service, after the ship-to country. ``weight`` defaults to the order's, or one pound
+        when the order has none (a user buying a label would weigh the parcel).
+        """
+        with self._change():
+            order = order_or_missing(self.backend, order_id)
+            options: Wire = {
+                "carrierCode": carrier_code,
+                "serviceCode": service_code or _default_service(carrier_code, order),
+                "packageCode": package_code,
+                "confirmation": confirmation,
+                "shipDate": ship_date,
+                "weight": weight or _parcel_weight(order),
+                "dimensions": None,
+                "insuranceOptions": None,
+                "internationalOptions": None,
+                "advancedOptions": None,
+                "testLabel": False,
+            }
+            picks = list(items) if items is not None else None
+            return label_for_order(
+                self.backend, order_id, options, picks=picks, tracking=tracking_number
+            )
+
+    def mark_shipped(
+        self,
+        order_id: int,
+        *,
+        carrier_code: str = "stamps_com",
+        ship_date: str | None = None,
+        tracking_number: str | None = None,
+        notify_sales_channel: bool = False,
+    ) -> Wire:
+        """Mark an order shipped, as ``markasshipped`` does: a fulfillment, no SHIP_NOTIFY."""
+        with self._change():
+            return mark_as_shipped(
+                self.backend,
+                order_id,
+                carrier_code=carrier_code,
+                ship_date=ship_date,
+                tracking=tracking_number,
+                notify_sales_channel=notify_sales_channel,
+            )
+
+    def void_label(self, shipment_id: int) -> Wire:
+        """Void a label; the shipment (now ``voided``) is returned and stays listed."""
+        with self._change():
+            approved, message, shipment = void_label(self.backend, shipment_id)
+            if not approved:
+                raise Refused(f"Shipment {shipment_id}: {message}")
+            return shipment
+
+    def split_order(self, order_id: int, items: Sequence[Pick]) -> Wire:
+        """Move lines to a new child order: each a ``lineItemKey``, an ``orderItemId`` or
+        ``{"lineItemKey" | "orderItemId": ..., "quantity": n}`` (default: the whole line)."""
+        with self._change():
+            return split_order(self.backend, order_id, list(items))
+
+    def merge_orders(self, survivor_id: int, absorbed_ids: Sequence[int]) -> Wire:
+        """Merge orders into ``survivor_id``; the absorbed ones become 404 and leave lists."""
+        with self._change():
+            return merge_orders(self.backend, survivor_id, list(absorbed_ids))
+
+    # -- faults, calls, webhooks ------------------------------------------------------------
+
+    def inject(
+        self,
+        kind: FaultKind | int,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        seconds: float | None = None,
+        reset_seconds: int | None = None,
+        order_keys: Sequence[str] = (),
+        message: str | None = None,
+        positions: Sequence[int] = (0,),
+        position: int | None = None,
+    ) -> ActiveFault:
+        """Queue a fault for the next ``count`` matching API requests (see ``faults``)."""
+        options: dict[str, object] = {
+            "kind": kind,
+            "count": count,
+            "method": method,
+            "path": path,
+            "seconds": seconds,
+            "reset_seconds": reset_seconds,
+            "order_keys": tuple(order_keys),
+            "positions": tuple(positions),
+            "position": position,
+        }
+        if message is not None:
+            options["message"] = message
+        return self.faults.add(FaultSpec.model_validate(options))
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """The API calls answered so far (oldest first); control requests are not in it."""
+        return list(self._calls)
+
+    def clear_calls(self) -> None:
+        self._calls.clear()
+
+    @property
+    def pending_webhooks(self) -> list[Delivery]:
+        return list(self.backend.account.outbox)
+
+    async def deliver_webhooks(
+        self, transport: httpx2.AsyncBaseTransport | None = None, *, due_only: bool = False
+    ) -> list[DeliveryResult]:
+        """Send queued webhook deliveries now (``due_only``: those past the configured delay).
+
+        ``transport`` (or ``config.webhook_transport``) lets a test deliver into an in-process
+        app; without one, deliveries go over the network.
+        """
+        account = self.backend.account
+        if due_only:
+            cutoff = self.clock.monotonic() - self.config.webhook_delay_seconds
+            due = [d for d in account.outbox if d.queued_at <= cutoff]
+        else:
+            due = list(account.outbox)
+        taken = {d.id for d in due}
+        account.outbox = [d for d in account.outbox if d.id not in taken]
+        results = await send(
+            due, self.config, self._rng, transport or self.config.webhook_transport
+        )
+        self.deliveries.extend(results)
+        return results
+
+
+def _read(raw: object, schema: Schema, where: str, *required: str) -> Wire:
+    if not isinstance(raw, dict):
+        raise Refused(f"{where}: expected a JSON object, got {type(raw).__name__}.")
+    problems = Problems()
+    values = conform_object(raw, schema, "", problems, "reject")
+    if not problems.ok:
+        raise Refused(f"{where}: {problems.summary()}")
+    absent = missing(values, *required)
+    if absent:
+        raise Refused(f"{where}: required: {', '.join(absent)}.")
+    return values
+
+
+def _known_tags(account: Account, tags: list[Wire] | None, where: str) -> None:
+    unknown = [t["tagId"] for t in tags or [] if t is None or t["tagId"] not in account.tags]
+    if unknown:
+        raise Refused(f"{where}: unknown tag id(s) {unknown}; seed the tags first.")
+
+
+def _parcel_weight(order: Wire) -> Wire:
+    weight = order["weight"] or {}
+    if weight.get("value"):
+        return dict(weight)
+    return {"value": 16, "units": "ounces"}
+
+
+def _default_service(carrier_code: str, order: Wire) -> str:
+    carrier = catalog.carrier(carrier_code)
+    if carrier is None:
+        raise Refused(f"Unknown carrier '{carrier_code}'.")
+    domestic = ((order["shipTo"] or {}).get("country") or "US").upper() == "US"
+    service = next((s for s in carrier.services if s.domestic == domestic), carrier.services[0])
+    return service.code

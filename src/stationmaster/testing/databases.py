@@ -1,0 +1,238 @@
+"""Databases for tests: SQLite files and throwaway PostgreSQL databases, plus pytest fixtures.
+
+Functions for any test harness:
+
+* :func:`fresh_sqlite_url` — a SQLite file in a directory, empty or copied from a template;
+* :func:`pg_available` — whether the test PostgreSQL server answers (2 s timeout);
+* :func:`fresh_pg_url` / :func:`drop_pg_database` — a new, uniquely named database (empty, or
+  cloned from a template database), and its removal; :func:`pg_database` does both;
+* :func:`migrated_sqlite_template` / :func:`migrated_pg_template` — a database migrated to
+  head once, that fresh ones are copied from (much faster than migrating each one).
+
+The server is ``STATIONMASTER_TEST_PG`` or ``postgresql://postgres@127.0.0.1:5432/test``; its
+user must be allowed to create databases. Loaded as a pytest plugin
+(``pytest_plugins = ["stationmaster.testing.databases"]``) this module also provides:
+
+* ``db_kind`` — parametrized over ``sqlite`` and ``postgresql``; the PostgreSQL case skips
+  when the server is unreachable, or fails if the environment says
+  ``STATIONMASTER_REQUIRE_PG=1`` (CI, where a silent skip would hide a broken setup);
+* ``db_url`` — a fresh database of that kind per test, migrated to head;
+* ``empty_db_url`` — a fresh database of that kind with no tables (for migration tests);
+* ``engine`` — an async engine on ``db_url``, disposed after the test (async tests only).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stationmaster.db.engine import create_engine
+from stationmaster.db.migrate import upgrade
+
+DEFAULT_TEST_PG = "postgresql://postgres@127.0.0.1:5432/test"
+PG_ENV = "STATIONMASTER_TEST_PG"
+REQUIRE_PG_ENV = "STATIONMASTER_REQUIRE_PG"
+DATABASE_PREFIX = "stationmaster_test_"
+CONNECT_TIMEOUT_SECONDS = 2
+
+
+def pg_server_url() -> str:
+    """The PostgreSQL server tests use (its database is only used to create others)."""
+    return os.environ.get(PG_ENV) or DEFAULT_TEST_PG
+
+
+def _libpq(url: URL) -> str:
+    """The URL as psycopg takes it (no SQLAlchemy driver suffix)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
+    url = make_url(pg_server_url())
+    return psycopg.connect(_libpq(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+
+
+@cache
+def pg_available() -> bool:
+    """Whether the test PostgreSQL server accepts a connection within 2 seconds."""
+    try:
+        with _admin_connection() as admin:
+            admin.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True
+
+
+SQLITE_FILE = "stationmaster.db"
+
+
+def fresh_sqlite_url(directory: Path, template: Path | None = None) -> str:
+    """A SQLite database in ``directory``: a copy of ``template``, or empty (made on connect)."""
+    target = directory / SQLITE_FILE
+    if template is not None:
+        shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def migrated_sqlite_template(directory: Path) -> Path:
+    """A SQLite file in ``directory`` migrated to head, to copy fresh databases from.
+
+    Call from synchronous code (it runs its own event loop).
+    """
+    url = fresh_sqlite_url(directory)
+    upgrade(url)  # the engine is disposed afterwards, which folds the WAL into the file
+    return directory / SQLITE_FILE
+
+
+def fresh_pg_url(template: str | None = None) -> str:
+    """Create a new, uniquely named database on the test server; its URL.
+
+    ``template`` (a URL from :func:`migrated_pg_template`) clones that database; nobody may
+    be connected to it meanwhile.
+    """
+    name = f"{DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        source = sql.Identifier(make_url(template).database or "")
+        statement = sql.SQL("{} TEMPLATE {}").format(statement, source)
+    with _admin_connection() as admin:
+        admin.execute(statement)
+    base = make_url(pg_server_url())
+    return base.set(drivername="postgresql+psycopg", database=name).render_as_string(
+        hide_password=False
+    )
+
+
+def migrated_pg_template() -> str:
+    """A new database migrated to head, to clone fresh ones from; drop it when done.
+
+    Call from synchronous code (it runs its own event loop).
+    """
+    url = fresh_pg_url()
+    try:
+        upgrade(url)
+    except BaseException:
+        drop_pg_database(url)
+        raise
+    return url
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop a database made by :func:`fresh_pg_url`, closing any connection still open to it."""
+    name = make_url(url).database
+    if not name or not name.startswith(DATABASE_PREFIX):
+        raise ValueError(f"refusing to drop {name!r}: not a database made by fresh_pg_url()")
+    with _admin_connection() as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextmanager
+def pg_database(template: str | None = None) -> Iterator[str]:
+    """A fresh PostgreSQL database (cloned from ``template`` if given) for the block."""
+    url = fresh_pg_url(template)
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+def require_pg() -> None:
+    """Skip the calling test without PostgreSQL, or fail it when PostgreSQL is required."""
+    if pg_available():
+        return
+    message = f"PostgreSQL not reachable at {make_url(pg_server_url())!r}"
+    if os.environ.get(REQUIRE_PG_ENV) == "1":
+        pytest.fail(f"{message}, and {REQUIRE_PG_ENV}=1", pytrace=False)
+    pytest.skip(message)
+
+
+DbKind = Literal["sqlite", "postgresql"]
+
+
+class _Templates:
+    """One migrated template per kind and test session, made when first needed."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.sqlite: Path | None = None
+        self.pg: str | None = None
+
+    def sqlite_file(self) -> Path:
+        if self.sqlite is None:
+            self.sqlite = migrated_sqlite_template(self.directory)
+        return self.sqlite
+
+    def pg_url(self) -> str:
+        if self.pg is None:
+            self.pg = migrated_pg_template()
+        return self.pg
+
+    def close(self) -> None:
+        if self.pg is not None:
+            drop_pg_database(self.pg)
+
+
+@pytest.fixture(scope="session")
+def _stationmaster_db_templates(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[_Templates]:
+    templates = _Templates(tmp_path_factory.mktemp("stationmaster-db-template"))
+    yield templates
+    templates.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_kind(request: pytest.FixtureRequest) -> DbKind:
+    """Which database the test runs on; PostgreSQL skips (or fails) without a server."""
+    kind: DbKind = request.param
+    if kind == "postgresql":
+        require_pg()
+    return kind
+
+
+@pytest.fixture
+def empty_db_url(db_kind: DbKind, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with no tables; the URL a user would configure."""
+    if db_kind == "sqlite":
+        yield fresh_sqlite_url(tmp_path)
+        return
+    with pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+def db_url(
+    db_kind: DbKind, tmp_path: Path, _stationmaster_db_templates: _Templates
+) -> Iterator[str]:
+    """A fresh database migrated to head; the URL a user would configure."""
+    if db_kind == "sqlite":
+        yield fresh_sqlite_url(tmp_path, _stationmaster_db_templates.sqlite_file())
+        return
+    with pg_database(_stationmaster_db_templates.pg_url()) as url:
+        yield url
+
+
+@pytest.fixture
+async def engine(db_url: str, anyio_backend: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on ``db_url`` (async tests only: ``@pytest.mark.anyio``).
+
+    It asks for ``anyio_backend`` so that anyio's plugin runs it in the test's event loop.
+    """
+    database = create_engine(db_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
