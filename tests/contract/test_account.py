@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from stationmaster.errors import NotFound, ValidationError
+from pydantic import ValidationError as PydanticValidationError
+
+from stationmaster.errors import NotFound
 from stationmaster.shipstation.models import (
     Address,
     CreateLabelRequest,
@@ -37,8 +39,10 @@ async def test_carriers_packages_services_and_funds(
     before = (await client.carriers.get(code)).balance or Decimal(0)
     funded = await client.carriers.add_funds(code, Decimal("25.00"))
     assert funded.balance == before + Decimal("25.00")
-    with pytest.raises(ValidationError):
+    calls = len(shipstation_emulator.emulator.calls)
+    with pytest.raises(PydanticValidationError, match="greater than or equal to 10"):
         await client.carriers.add_funds(code, Decimal("5"))  # below ShipStation's $10 minimum
+    assert len(shipstation_emulator.emulator.calls) == calls  # refused before sending
 
 
 async def test_stores_marketplaces_and_refresh(shipstation_emulator: EmulatedShipStation) -> None:

@@ -49,6 +49,7 @@ def simple_order(number: str, key: str | None = None, **extra: object) -> Order:
                 "name": "Widget",
                 "quantity": 2,
                 "unitPrice": "9.99",
+                "weight": {"value": 8, "units": "ounces"},
             }
         ],
     }

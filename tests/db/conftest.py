@@ -4,8 +4,6 @@ The fixtures live in :mod:`stationmaster.testing.databases` so other test direct
 users' own tests) can load the same ones as a pytest plugin.
 """
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,8 +21,8 @@ __all__ = ["_stationmaster_db_templates", "db_kind", "db_url", "empty_db_url", "
 
 
 @pytest.fixture
-async def shop(engine: AsyncEngine) -> AsyncIterator[str]:
+async def shop(engine: AsyncEngine) -> str:
     """A push connection named ``shop`` on a migrated database."""
     async with engine.begin() as conn:
         await ensure_connection(conn, "shop", mode="push", store_kind="native", now=T0)
-    yield "shop"
+    return "shop"

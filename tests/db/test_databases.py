@@ -14,7 +14,6 @@ from stationmaster.db import (
     head_revision,
     list_connections,
 )
-
 from stationmaster.testing import databases
 from stationmaster.testing.databases import (
     REQUIRE_PG_ENV,

@@ -3,7 +3,7 @@
 import anyio
 import pytest
 from sqlalchemy import insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster.db import (
     InvalidStateInput,

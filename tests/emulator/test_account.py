@@ -64,9 +64,11 @@ async def test_store_refresh(emu: Emulator, client: httpx2.AsyncClient) -> None:
     emu.advance(31)
     status = (await client.get("/stores/getrefreshstatus", params={"storeId": 310555})).json()
     assert status["refreshStatus"] == "Idle"
-    manual = await client.post("/stores/refreshstore", json={"storeId": 310554})
-    assert manual.json()["success"] is False
+    inactive = await client.post("/stores/refreshstore", json={"storeId": 310556})
+    assert inactive.json()["success"] is False
     assert (await client.post("/stores/refreshstore")).json()["success"] is True
+    manual = (await client.get("/stores/getrefreshstatus", params={"storeId": 310554})).json()
+    assert manual["refreshStatus"] == "Idle"
     assert (await client.get("/stores/getrefreshstatus")).status_code == 400
 
 

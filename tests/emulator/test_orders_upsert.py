@@ -46,6 +46,13 @@ async def test_create_returns_the_stored_order(client: httpx2.AsyncClient) -> No
     assert (await client.get(f"/orders/{order['orderId']}")).json() == order
 
 
+async def test_unicode_round_trips(client: httpx2.AsyncClient) -> None:
+    text = 'Happy housewarming! \U0001f3e1 Café "Grande" & <tea> — ]]>'
+    order = (await create(client, new_order(giftMessage=text))).json()
+    assert order["giftMessage"] == text
+    assert (await client.get(f"/orders/{order['orderId']}")).json()["giftMessage"] == text
+
+
 async def test_order_total_uses_decimal_arithmetic(client: httpx2.AsyncClient) -> None:
     # 2 x 10.10 + 3 x 0.20 + 4.05 + 1.15 = 26.00 exactly (floats would give 25.999999...).
     order = (await create(client, new_order())).json()

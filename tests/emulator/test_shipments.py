@@ -80,8 +80,16 @@ async def test_label_refuses_unknown_codes(
     assert (await client.get(f"/orders/{oid}")).json()["orderStatus"] == "awaiting_shipment"
 
 
-async def test_label_needs_a_weight(client: httpx2.AsyncClient) -> None:
+async def test_order_weight_defaults_to_its_lines(client: httpx2.AsyncClient) -> None:
     oid = await order_id(client, weight=None)
+    # 2 x 8 oz + 3 x 4 oz
+    weight = (await client.get(f"/orders/{oid}")).json()["weight"]
+    assert weight == {"value": 28, "units": "ounces", "WeightUnits": 1}
+
+
+async def test_label_needs_a_weight(emu: Emulator, client: httpx2.AsyncClient) -> None:
+    items = [{"lineItemKey": "x", "name": "Weightless", "quantity": 1, "unitPrice": 1}]
+    oid = await order_id(client, weight=None, items=items)
     answer = await client.post("/orders/createlabelfororder", json={"orderId": oid, **LABEL})
     assert answer.status_code == 500 and "weight" in answer.json()["ExceptionMessage"]
     weighed = {"orderId": oid, **LABEL, "weight": {"value": 1, "units": "pounds"}}

@@ -50,6 +50,16 @@ async def test_split_moves_lines_to_a_child(emu: Emulator, client: httpx2.AsyncC
     assert second["orderKey"] == "k-ORD-1-split-2"
 
 
+async def test_lines_by_bare_key_or_id(emu: Emulator, client: httpx2.AsyncClient) -> None:
+    parent = await create(client)
+    child = emu.split_order(parent["orderId"], ["line-2"])
+    assert [(i["lineItemKey"], i["quantity"]) for i in child["items"]] == [("line-2", 3)]
+    with pytest.raises(ValueError, match="Name a line"):
+        emu.split_order(parent["orderId"], [3.5])  # type: ignore[list-item]
+    shipment = emu.ship_order(parent["orderId"], items=[parent["items"][0]["orderItemId"]])
+    assert [i["lineItemKey"] for i in shipment["shipmentItems"]] == ["line-1"]
+
+
 async def test_split_refusals_change_nothing(emu: Emulator, client: httpx2.AsyncClient) -> None:
     parent = await create(client)
     for items, reason in (

@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from stationmaster.emulator import catalog
-from stationmaster.emulator.catalog import OUNCES
 from stationmaster.emulator.builders import address_row
+from stationmaster.emulator.catalog import OUNCES
 from stationmaster.emulator.checks import Problems, conform_object
 from stationmaster.emulator.schemas import ORDER, ORDER_SEED
 from stationmaster.emulator.state import Account

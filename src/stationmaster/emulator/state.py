@@ -32,7 +32,6 @@ IdKind = Literal[
     "tag",
     "delivery",
     "tracking",
-    "batchNumber",
 ]
 
 #: Where each id sequence starts: distinct ranges make a mixed-up id obvious in a failing test.
@@ -51,7 +50,6 @@ FIRST_IDS: dict[IdKind, int] = {
     "tag": 9_001,
     "delivery": 1,
     "tracking": 1,
-    "batchNumber": 100_001,
 }
 
 

@@ -3,6 +3,8 @@
 Lists carry ``statusMappings: null`` (ShipStation's lists have the key, without the mappings);
 ``GET /stores/{id}`` carries the mappings. A refresh reports "Updating orders" for
 :data:`REFRESH_SECONDS` of emulator time, then "Idle" (status ids are the emulator's own).
+Naming a store refreshes it if it is active; naming none refreshes every active store whose
+marketplace can refresh (not the manual store).
 """
 
 from __future__ import annotations
@@ -112,10 +114,8 @@ def refresh_store(backend: Backend, request: ApiRequest) -> Reply:
     account = backend.account
     if store_id is not None:
         store = _store(backend, store_id)
-        if not _can_refresh(backend, store):
-            return success(
-                f"Store {store_id} cannot be refreshed (manual or inactive store).", False
-            )
+        if not store["active"]:
+            return success(f"Store {store_id} is inactive and cannot be refreshed.", False)
         targets = [store]
     else:
         targets = [s for s in account.stores.values() if _can_refresh(backend, s)]

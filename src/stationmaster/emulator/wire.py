@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
@@ -90,10 +90,6 @@ def instant(text: str) -> datetime:
     if len(text) == 10:
         return pacific_midnight(parse_v1_date(text))
     return parse_v1(text)
-
-
-def day_instant(value: date) -> datetime:
-    return pacific_midnight(value)
 
 
 def new_key() -> str:

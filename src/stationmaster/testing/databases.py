@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster.db.engine import create_engine
 from stationmaster.db.migrate import upgrade
+from stationmaster.db.tables import metadata
 
 DEFAULT_TEST_PG = "postgresql://postgres@127.0.0.1:5432/test"
 PG_ENV = "STATIONMASTER_TEST_PG"
@@ -58,9 +59,14 @@ def _libpq(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(
+        _libpq(make_url(url)), autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+    )
+
+
 def _admin_connection() -> psycopg.Connection[tuple[object, ...]]:
-    url = make_url(pg_server_url())
-    return psycopg.connect(_libpq(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+    return _connect(pg_server_url())
 
 
 @cache
@@ -162,27 +168,102 @@ def require_pg() -> None:
 DbKind = Literal["sqlite", "postgresql"]
 
 
+_SCHEMA_SHAPE = """
+SELECT 'column', table_name, column_name || ' ' || data_type || ' ' || is_nullable
+  FROM information_schema.columns WHERE table_schema = 'public'
+UNION ALL
+SELECT 'index', tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'
+UNION ALL
+SELECT 'constraint', conrelid::regclass::text, pg_get_constraintdef(oid)
+  FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'revision', 'alembic_version', version_num FROM alembic_version
+ORDER BY 1, 2, 3
+"""
+
+
+def _schema_shape(admin: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    return admin.execute(_SCHEMA_SHAPE).fetchall()
+
+
+class PgDatabasePool:
+    """Migrated PostgreSQL databases for tests, each handed to one test at a time.
+
+    Creating and dropping a database costs the server a tenth of a second or more each
+    (mostly waiting on disk), several times what a state test takes. So a returned database
+    is recycled instead: other sessions on it are ended, every row deleted and every
+    sequence restarted, which leaves it as a fresh clone would be. A database whose schema
+    no longer matches the template's (a test altered it) is dropped rather than reused.
+    """
+
+    def __init__(self) -> None:
+        self.template = migrated_pg_template()
+        with _connect(self.template) as conn:
+            self._shape = _schema_shape(conn)
+        self._idle: list[str] = []
+
+    def take(self) -> str:
+        """A migrated database with no rows, for one test; :meth:`give_back` it after."""
+        return self._idle.pop() if self._idle else fresh_pg_url(self.template)
+
+    def give_back(self, url: str) -> None:
+        try:
+            reusable = self._empty(url)
+        except psycopg.Error:
+            reusable = False
+        if reusable:
+            self._idle.append(url)
+        else:
+            drop_pg_database(url)
+
+    def _empty(self, url: str) -> bool:
+        with _connect(url) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if _schema_shape(conn) != self._shape:
+                return False
+            with conn.transaction():
+                for table in reversed(metadata.sorted_tables):
+                    conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table.name)))
+                sequences = conn.execute(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+                ).fetchall()
+                for (sequence,) in sequences:
+                    conn.execute(
+                        sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier(str(sequence)))
+                    )
+        return True
+
+    def close(self) -> None:
+        for url in self._idle:
+            drop_pg_database(url)
+        self._idle.clear()
+        drop_pg_database(self.template)
+
+
 class _Templates:
     """One migrated template per kind and test session, made when first needed."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.sqlite: Path | None = None
-        self.pg: str | None = None
+        self.pg: PgDatabasePool | None = None
 
     def sqlite_file(self) -> Path:
         if self.sqlite is None:
             self.sqlite = migrated_sqlite_template(self.directory)
         return self.sqlite
 
-    def pg_url(self) -> str:
+    def pg_pool(self) -> PgDatabasePool:
         if self.pg is None:
-            self.pg = migrated_pg_template()
+            self.pg = PgDatabasePool()
         return self.pg
 
     def close(self) -> None:
         if self.pg is not None:
-            drop_pg_database(self.pg)
+            self.pg.close()
 
 
 @pytest.fixture(scope="session")
@@ -221,8 +302,12 @@ def db_url(
     if db_kind == "sqlite":
         yield fresh_sqlite_url(tmp_path, _stationmaster_db_templates.sqlite_file())
         return
-    with pg_database(_stationmaster_db_templates.pg_url()) as url:
+    pool = _stationmaster_db_templates.pg_pool()
+    url = pool.take()
+    try:
         yield url
+    finally:
+        pool.give_back(url)
 
 
 @pytest.fixture
