@@ -1,4 +1,4 @@
-"""stationmaster's configuration: one typed object read from ``stationmaster.toml`` and the environment.
+"""stationmaster's configuration: one typed object from ``stationmaster.toml`` and the environment.
 
 Every value in the file can also be set by an environment variable, so a deployment can keep
 secrets and per-host values out of the file: ``STATIONMASTER__DATABASE__URL`` sets

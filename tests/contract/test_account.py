@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-
 from pydantic import ValidationError as PydanticValidationError
 
 from stationmaster.errors import NotFound

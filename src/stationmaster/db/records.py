@@ -8,7 +8,7 @@ order now belongs to ShipStation's side, and overwriting it would undo a person'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ LOCKING_STATUSES = frozenset({"shipped", "cancelled", "rejected_fulfillment"})
 class SyncRecord:
     connection: str
     order_key: str
+    source_id: str | None
     order_id: int | None
     related_ids: JsonValue
     fingerprint: str | None
@@ -45,6 +46,7 @@ def record_of(row: RowMapping) -> SyncRecord:
     return SyncRecord(
         connection=row["connection"],
         order_key=row["order_key"],
+        source_id=row["source_id"],
         order_id=row["order_id"],
         related_ids=row["related_ids"],
         fingerprint=row["fingerprint"],
@@ -183,7 +185,11 @@ async def upsert_accepted(
 async def note_error(
     conn: AsyncConnection, connection: str, order_key: str, reason: str, at: datetime
 ) -> None:
-    """Keep the latest failure reason on the record (for the store's "failed to submit")."""
+    """Keep the latest failure reason on the record (for the store's "failed to submit").
+
+    Used for dead letters, and for orders the rules refused before anything was queued.
+    """
+    require_aware(at, "at")
     statement = upsert(conn, sync_records).values(
         connection=connection,
         order_key=order_key,
@@ -198,3 +204,55 @@ async def note_error(
             set_={"last_error": reason, "updated_at": at},
         )
     )
+
+
+async def remember_sources(
+    conn: AsyncConnection,
+    connection: str,
+    sources: Mapping[str, str],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Note each order key's id in the store (``{order_key: source_id}``) for write-backs."""
+    if not sources:
+        return
+    at = require_aware(now or utcnow(), "now")
+    rows = [
+        {
+            "connection": connection,
+            "order_key": key,
+            "source_id": source_id,
+            "locked": False,
+            "frozen": False,
+            "updated_at": at,
+        }
+        for key, source_id in sources.items()
+    ]
+    statement = upsert(conn, sync_records)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[sync_records.c.connection, sync_records.c.order_key],
+            set_={"source_id": statement.excluded.source_id},
+            where=or_(
+                sync_records.c.source_id.is_(None),
+                sync_records.c.source_id != statement.excluded.source_id,
+            ),
+        ),
+        rows,
+    )
+
+
+async def sources_for(
+    conn: AsyncConnection, connection: str, order_keys: Sequence[str]
+) -> dict[str, str]:
+    """The store ids remembered for ``order_keys`` (keys with none are left out)."""
+    found: dict[str, str] = {}
+    for part in chunks(list(order_keys)):
+        query = select(sync_records.c.order_key, sync_records.c.source_id).where(
+            sync_records.c.connection == connection,
+            sync_records.c.order_key.in_(part),
+            sync_records.c.source_id.is_not(None),
+        )
+        for key, source_id in await conn.execute(query):
+            found[key] = source_id
+    return found

@@ -99,6 +99,8 @@ sync_records = Table(
     metadata,
     Column("connection", String(NAME), _connection_fk(), primary_key=True),
     Column("order_key", String(KEY), primary_key=True),
+    # The store's own id for the order, for writing statuses back to it.
+    Column("source_id", String(KEY), nullable=True),
     Column("order_id", BigInteger(), nullable=True),
     Column("related_ids", json_column_type(), nullable=True),
     # Fingerprint of the last payload ShipStation accepted; NULL until one was.

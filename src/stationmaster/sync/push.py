@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
 import structlog
 from pydantic import JsonValue
 from pydantic import ValidationError as PydanticValidationError

@@ -16,7 +16,9 @@ user must be allowed to create databases. Loaded as a pytest plugin
 * ``db_kind`` — parametrized over ``sqlite`` and ``postgresql``; the PostgreSQL case skips
   when the server is unreachable, or fails if the environment says
   ``STATIONMASTER_REQUIRE_PG=1`` (CI, where a silent skip would hide a broken setup);
-* ``db_url`` — a fresh database of that kind per test, migrated to head;
+* ``db_url`` — a database of that kind per test, migrated to head and holding no rows
+  (SQLite: a copy of a migrated file; PostgreSQL: a migrated database, recycled between
+  tests by :class:`PgDatabasePool`);
 * ``empty_db_url`` — a fresh database of that kind with no tables (for migration tests);
 * ``engine`` — an async engine on ``db_url``, disposed after the test (async tests only).
 """

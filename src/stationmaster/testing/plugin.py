@@ -14,13 +14,13 @@ runner (anyio, pytest-asyncio) and in plain synchronous tests that drive the emu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
 from stationmaster.emulator import Emulator, EmulatorConfig
-from stationmaster.shipstation import Budget, Credentials, RetryPolicy, ShipStationClient
+from stationmaster.shipstation import Budget, Credentials, RetryPolicy, ShipStationClient, Timeouts
+from stationmaster.shipstation.client import ExchangeObserver
 
 #: Retries in tests should not wait seconds between attempts.
 FAST_RETRY = RetryPolicy(attempts=6, wait_initial=0.0, wait_max=0.05, wait_jitter=0.01)
@@ -33,27 +33,31 @@ class EmulatedShipStation:
     emulator: Emulator
     client: ShipStationClient
     credentials: Credentials
-    _extra: list[ShipStationClient] = field(default_factory=list)
-
-    def new_client(self, **overrides: object) -> ShipStationClient:
-        """Another client on the same emulator (e.g. with other credentials or budget)."""
-        client = make_client(self.emulator, **overrides)
-        self._extra.append(client)
-        return client
 
 
-def make_client(emulator: Emulator, **overrides: object) -> ShipStationClient:
-    """A client wired to ``emulator`` in-process, with a budget matching its rate limit."""
+def make_client(
+    emulator: Emulator,
+    *,
+    credentials: Credentials | None = None,
+    budget: Budget | None = None,
+    retry: RetryPolicy = FAST_RETRY,
+    timeouts: Timeouts | None = None,
+    observer: ExchangeObserver | None = None,
+) -> ShipStationClient:
+    """A client wired to ``emulator`` in-process, with a budget matching its rate limit.
+
+    The in-process transport holds no sockets, so a client needs no closing in tests.
+    """
     config = emulator.config
-    options: dict[str, object] = {
-        "base_url": emulator.base_url,
-        "transport": emulator.transport(),
-        "budget": Budget(limit=config.limit or 10_000, window=config.window_seconds),
-        "retry": FAST_RETRY,
-    }
-    options.update(overrides)
-    credentials = options.pop("credentials", None) or Credentials(config.api_key, config.api_secret)
-    return ShipStationClient(credentials, **options)  # type: ignore[arg-type]
+    return ShipStationClient(
+        credentials or Credentials(config.api_key, config.api_secret),
+        base_url=emulator.base_url,
+        transport=emulator.transport(),
+        budget=budget or Budget(limit=config.limit or 10_000, window=config.window_seconds),
+        retry=retry,
+        timeouts=timeouts,
+        observer=observer,
+    )
 
 
 @pytest.fixture
@@ -63,11 +67,11 @@ def shipstation_emulator_config() -> EmulatorConfig:
 
 
 @pytest.fixture
-def shipstation_emulator(
-    shipstation_emulator_config: EmulatorConfig,
-) -> Iterator[EmulatedShipStation]:
+def shipstation_emulator(shipstation_emulator_config: EmulatorConfig) -> EmulatedShipStation:
     """A fresh emulator (seeded with a default account) and a client bound to it."""
     emulator = Emulator(shipstation_emulator_config)
     config = shipstation_emulator_config
     credentials = Credentials(config.api_key, config.api_secret)
-    yield EmulatedShipStation(emulator, make_client(emulator), credentials)
+    return EmulatedShipStation(
+        emulator, make_client(emulator, credentials=credentials), credentials
+    )

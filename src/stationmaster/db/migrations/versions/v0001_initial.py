@@ -187,6 +187,7 @@ def upgrade() -> None:
         "sync_records",
         sa.Column("connection", sa.String(length=100), nullable=False),
         sa.Column("order_key", sa.String(length=255), nullable=False),
+        sa.Column("source_id", sa.String(length=255), nullable=True),
         sa.Column("order_id", sa.BigInteger(), nullable=True),
         sa.Column("related_ids", _json(), nullable=True),
         sa.Column("fingerprint", sa.String(length=128), nullable=True),
