@@ -1,6 +1,8 @@
-"""Shared test settings: async tests run on asyncio through anyio's pytest plugin."""
+"""Shared test settings: async tests on asyncio (anyio's plugin), and the database fixtures."""
 
 import pytest
+
+pytest_plugins = ["stationmaster.testing.databases"]
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The test database helpers others' tests rely on: fresh databases, skip or fail without PG."""
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -17,6 +18,7 @@ from stationmaster.db import (
 from stationmaster.testing import databases
 from stationmaster.testing.databases import (
     REQUIRE_PG_ENV,
+    PgDatabasePool,
     drop_pg_database,
     fresh_pg_url,
     fresh_sqlite_url,
@@ -98,7 +100,7 @@ def test_only_test_databases_can_be_dropped() -> None:
 
 
 @pytest.fixture
-def unreachable_pg(monkeypatch: pytest.MonkeyPatch) -> None:
+def unreachable_pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Port 9 (discard) is closed on any test machine: connection refused at once.
     monkeypatch.setenv(databases.PG_ENV, "postgresql://postgres@127.0.0.1:9/test")
     pg_available.cache_clear()
@@ -121,3 +123,40 @@ def test_without_postgres_tests_fail_when_it_is_required(monkeypatch: pytest.Mon
         require_pg()
     with pytest.raises(psycopg.OperationalError):
         fresh_pg_url()
+
+
+def test_recycled_pg_databases_come_back_empty_and_altered_ones_are_dropped() -> None:
+    require_pg()
+    pool = PgDatabasePool()
+    audit_row = (
+        "INSERT INTO audit_log (at, key_id, method, url, response_headers, attempt, seconds) "
+        "VALUES (now(), 'k', 'GET', '/', '{}', 1, 0.1) RETURNING id"
+    )
+    try:
+        url = pool.take()
+        libpq = url.replace("+psycopg", "")
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO connections VALUES "
+                "('c', 'push', 'native', '{}', NULL, 0, now(), now())"
+            )
+            conn.execute(audit_row)
+        # A test left a transaction open, holding a lock that would block the cleanup.
+        lingering = psycopg.connect(libpq)
+        lingering.execute("LOCK TABLE connections IN SHARE MODE")
+        pool.give_back(url)
+        assert pool.take() == url
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM connections").fetchone() == (0,)
+            assert conn.execute(audit_row).fetchone() == (1,)
+            conn.execute("ALTER TABLE leases ADD COLUMN extra integer")
+        pool.give_back(url)
+        assert not _exists(make_url(url).database or "")
+        replacement = pool.take()
+        assert replacement != url
+        pool.give_back(replacement)
+    finally:
+        pool.close()
+    with pytest.raises(psycopg.OperationalError):
+        lingering.execute("SELECT 1")
+    lingering.close()

@@ -1,5 +1,7 @@
 """The outbox: coalescing, skips, cursor atomicity, claiming and postponing."""
 
+from typing import Any
+
 import anyio
 import pytest
 from sqlalchemy import insert, update
@@ -217,21 +219,23 @@ async def test_bad_input_is_refused_before_anything_is_written(
         OutboxItem.of("a", {"when": T0})
     with pytest.raises(InvalidStateInput, match="JSON"):
         OutboxItem.of("a", {"weight": float("nan")})
-    for bad in (
-        lambda: OutboxItem("", {}, "f"),
-        lambda: OutboxItem("a", {}, "f", "merge"),  # type: ignore[arg-type]
-        lambda: OutboxItem("a", [], "f"),  # type: ignore[arg-type]
-        lambda: OutboxItem("a", {}, ""),
-        lambda: OutboxItem("k" * 256, {}, "f"),
-    ):
+    bad_items: list[tuple[Any, ...]] = [
+        ("", {}, "f"),
+        ("a", {}, "f", "merge"),
+        ("a", [], "f"),
+        ("a", {}, ""),
+        ("k" * 256, {}, "f"),
+    ]
+    for arguments in bad_items:
         with pytest.raises(InvalidStateInput):
-            bad()
+            OutboxItem(*arguments)
     sneaky = OutboxItem("a", {"when": T0}, "f")  # a fingerprint given, payload never dumped
     async with engine.begin() as conn:
         with pytest.raises(InvalidStateInput, match="JSON"):
             await enqueue(conn, shop, [order("b"), sneaky], now=T0)
+        not_json: Any = {1, 2}
         with pytest.raises(InvalidStateInput, match="cursor value"):
-            await enqueue(conn, shop, [order("b")], ("orders", {1, 2}), now=T0)
+            await enqueue(conn, shop, [order("b")], ("orders", not_json), now=T0)
         with pytest.raises(UnknownConnection):
             await enqueue(conn, "ghost", [order("b")], now=T0)
     assert await count(engine, "outbox") == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -44,10 +44,6 @@ def upsert(conn: AsyncConnection, table: Table) -> postgresql.Insert | sqlite.In
 def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def distinct(values: Iterable[T]) -> list[T]:
-    return list(dict.fromkeys(values))
 
 
 async def require_connection(conn: AsyncConnection, name: str, *, lock: bool = False) -> int:

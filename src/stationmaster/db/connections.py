@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from stationmaster.db._sql import atomic, upsert
 from stationmaster.db.errors import InvalidStateInput, SyncStartImmutable, UnknownConnection
 from stationmaster.db.tables import connections
-from stationmaster.db.types import JsonObject, require_aware
+from stationmaster.db.types import JsonObject, canonical_json, require_aware
 from stationmaster.wiretime import utcnow
 
 Mode = Literal["push", "pull"]
@@ -69,6 +69,7 @@ async def ensure_connection(
         raise InvalidStateInput(f"connection mode must be one of {MODES}, got {mode!r}")
     if not store_kind:
         raise InvalidStateInput("store_kind must not be empty")
+    canonical_json(settings or {}, "connection settings")
     at = require_aware(now or utcnow(), "now")
     values = {"mode": mode, "store_kind": store_kind, "settings": dict(settings or {})}
     statement = upsert(conn, connections).values(

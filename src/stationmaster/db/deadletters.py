@@ -155,7 +155,8 @@ async def replay(
     resolved: list[int] = []
     kept: list[tuple[int, str]] = []
     async with atomic(conn):
-        letters = [_letter(row) for row in (await conn.execute(query.order_by("id"))).mappings()]
+        rows = await conn.execute(query.order_by(dead_letters.c.id))
+        letters = [_letter(row) for row in rows.mappings()]
         for name in dict.fromkeys(letter.connection for letter in letters):
             mine = [letter for letter in letters if letter.connection == name]
             items = [

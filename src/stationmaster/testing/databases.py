@@ -220,6 +220,8 @@ class PgDatabasePool:
 
     def _empty(self, url: str) -> bool:
         with _connect(url) as conn:
+            # Termination is asynchronous: wait for the lock it frees, but never forever.
+            conn.execute("SET lock_timeout = '5s'")
             conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
