@@ -118,7 +118,7 @@ def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
     for variable, value in sorted(environ.items()):
         if not variable.startswith(ENV_PREFIX):
             continue
-        path = [part.lower() for part in variable[len(ENV_PREFIX):].split("__") if part]
+        path = [part.lower() for part in variable[len(ENV_PREFIX) :].split("__") if part]
         if not path:
             continue
         target: dict[str, Any] = data
@@ -126,8 +126,9 @@ def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
             if len(path) < 3:
                 raise ConfigError(f"{variable}: name a connection and a key")
             connections = data.setdefault("connections", [])
-            match = next((c for c in connections if str(c.get("name", "")).lower() == path[1]),
-                         None)
+            match = next(
+                (c for c in connections if str(c.get("name", "")).lower() == path[1]), None
+            )
             if match is None:
                 match = {"name": path[1]}
                 connections.append(match)

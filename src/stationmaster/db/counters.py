@@ -1,4 +1,4 @@
-"""Per-connection numbers for the status page: backlog, pushed, failed, last success."""
+"""Per-connection numbers for the status page: backlog, pushed, failed, 429s, last success."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stationmaster.db.tables import connections, dead_letters, outbox, sync_records
+from stationmaster.db.tables import audit_log, connections, dead_letters, outbox, sync_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,8 @@ class ConnectionCounters:
     failed: int
     #: When ShipStation last accepted an order of this connection.
     last_success: datetime | None
+    #: Answers of 429 (Too Many Requests) in the audit log.
+    rate_limited: int = 0
 
 
 async def connection_counters(
@@ -47,6 +49,12 @@ async def connection_counters(
         .group_by(sync_records.c.connection)
     )
     pushed = {name: (int(count), last) for name, count, last in await conn.execute(pushed_query)}
+    throttled_query = (
+        select(audit_log.c.connection, func.count())
+        .where(audit_log.c.status == 429)
+        .group_by(audit_log.c.connection)
+    )
+    throttled = {name: int(count) for name, count in await conn.execute(throttled_query)}
     return [
         ConnectionCounters(
             connection=name,
@@ -54,6 +62,7 @@ async def connection_counters(
             pushed=pushed.get(name, (0, None))[0],
             failed=failed.get(name, 0),
             last_success=pushed.get(name, (0, None))[1],
+            rate_limited=throttled.get(name, 0),
         )
         for name in wanted
     ]

@@ -191,3 +191,23 @@ native_stock = Table(
     Column("version", Integer(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+native_shipments = Table(
+    "native_shipments",
+    metadata,
+    Column("connection", String(NAME), primary_key=True),
+    Column("source_id", String(KEY), primary_key=True),
+    # The package's source record (``Package.key``, e.g. ``shipment:300000001``): one row each,
+    # so the same record applied twice is one row, not two.
+    Column("package_key", String(KEY), primary_key=True),
+    Column("payload", json_column_type(), nullable=False),
+    # Once true, never false again: ShipStation cannot un-void a label.
+    Column("voided", Boolean(), nullable=False),
+    Column("applied_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(
+        ["connection", "source_id"],
+        ["native_orders.connection", "native_orders.source_id"],
+        ondelete="CASCADE",
+    ),
+)

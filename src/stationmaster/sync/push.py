@@ -100,8 +100,14 @@ class PushSync:
 
     # ------------------------------------------------------------------ detect
 
-    async def detect(self, *, limit: int = 5000, page: int = 500,
-                     since: datetime | None = None, from_start: bool = False) -> int:
+    async def detect(
+        self,
+        *,
+        limit: int = 5000,
+        page: int = 500,
+        since: datetime | None = None,
+        from_start: bool = False,
+    ) -> int:
         """Queue what changed in the store; returns how many store orders were read.
 
         ``from_start`` re-reads the store from its first change (a backfill), and ``since``
@@ -109,8 +115,9 @@ class PushSync:
         """
         read = 0
         async with self.engine.connect() as conn:
-            cursor: JsonValue = None if from_start else await db.get_cursor(
-                conn, self.connection, ORDERS_STREAM)
+            cursor: JsonValue = (
+                None if from_start else await db.get_cursor(conn, self.connection, ORDERS_STREAM)
+            )
         while read < limit:
             batch = await self.store.changed_orders(cursor, min(page, limit - read))
             orders = [o for o in batch.orders if since is None or o.created_at >= since]
@@ -133,14 +140,20 @@ class PushSync:
                 refused.append((mapped, order))
             else:
                 payload = to_wire(mapped.payload)
-                items.append(db.OutboxItem(mapped.order_key, payload,
-                                           fingerprint(mapped.payload), mapped.action))
+                items.append(
+                    db.OutboxItem(
+                        mapped.order_key, payload, fingerprint(mapped.payload), mapped.action
+                    )
+                )
         async with self.engine.begin() as conn:
             await db.remember_sources(
-                conn, self.connection,
-                {order_key(self.source, o.source_id): o.source_id for o in orders})
-            result = await db.enqueue(conn, self.connection, items, (ORDERS_STREAM, cursor),
-                                      now=now)
+                conn,
+                self.connection,
+                {order_key(self.source, o.source_id): o.source_id for o in orders},
+            )
+            result = await db.enqueue(
+                conn, self.connection, items, (ORDERS_STREAM, cursor), now=now
+            )
             for mapped, _ in refused:
                 reason = "; ".join(f"{p.field}: {p.message}" for p in mapped.errors)
                 await db.note_error(conn, self.connection, mapped.order_key, reason, now)
@@ -150,8 +163,12 @@ class PushSync:
         self.stats.refused += len(refused)
         await self._write_back([o.source_id for _, o in refused], failed=True)
         for mapped, order in refused:
-            log.info("push.refused_by_rules", connection=self.connection,
-                     order=order.number, problems=len(mapped.errors))
+            log.info(
+                "push.refused_by_rules",
+                connection=self.connection,
+                order=order.number,
+                problems=len(mapped.errors),
+            )
         self._progress()
 
     # ------------------------------------------------------------------ push
@@ -184,8 +201,11 @@ class PushSync:
                 orders.append(Order.model_validate(row.payload))
                 sendable.append(row)
             except PydanticValidationError as exc:
-                await self._fail(row, Resolution("fail_record", "stored payload is invalid"),
-                                 f"stored payload is not a ShipStation order: {exc}")
+                await self._fail(
+                    row,
+                    Resolution("fail_record", "stored payload is invalid"),
+                    f"stored payload is not a ShipStation order: {exc}",
+                )
         if not sendable:
             return
         self.stats.calls += 1
@@ -230,8 +250,13 @@ class PushSync:
                     await self._fail_in(conn, row, Resolution("retry", reason), reason, now)
                 elif result.success:
                     status = row.payload.get("orderStatus")
-                    await db.record_success(conn, row, result.orderId,
-                                            status if isinstance(status, str) else None, now=now)
+                    await db.record_success(
+                        conn,
+                        row,
+                        result.orderId,
+                        status if isinstance(status, str) else None,
+                        now=now,
+                    )
                     accepted.append(row.order_key)
                 else:
                     reason = result.errorMessage or "ShipStation refused the order"
@@ -265,14 +290,24 @@ class PushSync:
         async with self.engine.begin() as conn:
             await self._fail_in(conn, row, resolution, reason, self.now())
 
-    async def _fail_in(self, conn: AsyncConnection, row: db.OutboxRow, resolution: Resolution,
-                       reason: str, now: datetime) -> None:
+    async def _fail_in(
+        self,
+        conn: AsyncConnection,
+        row: db.OutboxRow,
+        resolution: Resolution,
+        reason: str,
+        now: datetime,
+    ) -> None:
         audit_id = self.audit.last_id if self.audit is not None else None
         outcome = await db.record_failure(conn, row, resolution, reason, audit_id, now=now)
         if outcome.kind == "dead_letter":
             self.stats.dead_lettered += 1
-            log.warning("push.dead_letter", connection=self.connection, order_key=row.order_key,
-                        reason=reason)
+            log.warning(
+                "push.dead_letter",
+                connection=self.connection,
+                order_key=row.order_key,
+                reason=reason,
+            )
         elif outcome.kind == "retry":
             self.stats.retried += 1
         elif outcome.kind == "stop_connection":

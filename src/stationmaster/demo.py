@@ -1,0 +1,118 @@
+"""The zero-configuration demo: a seeded store pushing to an in-process ShipStation emulator.
+
+Everything runs in one process: SQLite in a work directory, the native store seeded with
+realistic orders (and new ones arriving every few seconds), the push loop at ShipStation's
+real rate limit, the emulator mounted at ``/shipstation``, and the status page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+import anyio
+
+from stationmaster import db
+from stationmaster.config import (
+    ConnectionConfig,
+    DatabaseConfig,
+    Settings,
+    ShipStationConfig,
+    StoreConfig,
+    WebConfig,
+)
+from stationmaster.emulator import Emulator, EmulatorConfig
+from stationmaster.engine.runner import run_forever
+from stationmaster.engine.service import LiveBudgets, open_database, open_runtimes, serve_web
+from stationmaster.shipstation import Credentials
+from stationmaster.stores.native import NativeStore
+from stationmaster.testing.factories import make_order
+from stationmaster.web.app import create_app
+from stationmaster.wiretime import utcnow
+
+DEMO_KEY = "demo-key"
+DEMO_SECRET = "demo-secret"
+CONNECTION = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoInfo:
+    """What the demo prints once it is up."""
+
+    url: str
+    workdir: Path
+    api_token: str
+    seeded: int
+
+
+async def run_demo(
+    *,
+    host: str,
+    port: int,
+    workdir: Path,
+    orders: int,
+    stop: anyio.Event,
+    arrival_seconds: float = 3.0,
+    on_ready: Callable[[DemoInfo], None] | None = None,
+) -> None:
+    """Seed, serve and sync until ``stop`` is set."""
+    await anyio.Path(workdir).mkdir(parents=True, exist_ok=True)
+    emulator = Emulator(EmulatorConfig(api_key=DEMO_KEY, api_secret=DEMO_SECRET))
+    settings = Settings(
+        database=DatabaseConfig(url=f"sqlite:///{workdir / 'stationmaster.db'}"),
+        web=WebConfig(host=host, port=port),
+        connections=[
+            ConnectionConfig(
+                name=CONNECTION,
+                source="demo",
+                store=StoreConfig(kind="native"),
+                shipstation=ShipStationConfig(base_url=emulator.base_url),
+                poll_seconds=1.0,
+            )
+        ],
+    )
+    engine = await open_database(settings)
+    try:
+        runtimes = await open_runtimes(
+            settings,
+            engine,
+            owner=db.owner_id("demo"),
+            credentials=Credentials(DEMO_KEY, DEMO_SECRET),
+            transport=emulator.transport(),
+        )
+        store = runtimes[0].push.store
+        if not isinstance(store, NativeStore):  # the demo connection is native by construction
+            raise TypeError(f"demo store is {type(store).__name__}, not NativeStore")
+        start = utcnow() - timedelta(hours=6)
+        for n in range(orders):
+            await store.ingest(make_order(n, placed_at=start + timedelta(seconds=60 * n)))
+        token = secrets.token_urlsafe(24)
+        app = create_app(
+            engine,
+            native_stores={CONNECTION: store},
+            budgets=LiveBudgets(runtimes),
+            api_token=token,
+            mounts={"/shipstation": emulator.app},
+        )
+        if on_ready is not None:
+            on_ready(DemoInfo(f"http://{host}:{port}/", workdir, token, orders))
+
+        async def arrivals() -> None:
+            n = orders
+            while not stop.is_set():
+                with anyio.move_on_after(arrival_seconds):
+                    await stop.wait()
+                if not stop.is_set():
+                    await store.ingest(make_order(n, placed_at=utcnow()))
+                    n += 1
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(partial(serve_web, app, host, port, stop=stop))
+            group.start_soon(arrivals)
+            await run_forever(runtimes, stop=stop)
+    finally:
+        await engine.dispose()

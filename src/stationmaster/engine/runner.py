@@ -1,0 +1,127 @@
+"""Building a connection's push sync from configuration, and running it once or for ever.
+
+A pass holds the key's lease from its first ShipStation call to its last, so passes for the
+same key never overlap, whichever process starts them. The loop keeps one lease for as long
+as it runs, renewing it, and sleeps between passes unless woken early.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import anyio
+import httpx2
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stationmaster import db
+from stationmaster.config import ConnectionConfig
+from stationmaster.engine.lease import KeyLease
+from stationmaster.shipstation import Budget, Credentials, ShipStationClient
+from stationmaster.stores.registry import open_store
+from stationmaster.sync.push import AuditTrail, ConnectionStopped, PushStats, PushSync
+from stationmaster.sync.rules import load_rules
+
+log = structlog.get_logger("stationmaster.runner")
+
+
+@dataclass
+class Runtime:
+    """One connection, ready to sync: its push and the lease that guards its key."""
+
+    config: ConnectionConfig
+    push: PushSync
+    lease: KeyLease
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+async def build_runtime(
+    config: ConnectionConfig,
+    engine: AsyncEngine,
+    *,
+    owner: str,
+    credentials: Credentials | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    lease_wait: float = 0.0,
+) -> Runtime:
+    """Open the store, load the rules, build the client; records the connection in the db."""
+    rules = load_rules(config.rules)
+    store = open_store(config, engine)
+    ss = config.shipstation
+    creds = credentials or ss.credentials()
+    async with engine.begin() as conn:
+        await db.ensure_connection(conn, config.name, mode=config.mode, store_kind=store.kind)
+    audit = AuditTrail(engine, config.name)
+    client = ShipStationClient(
+        creds,
+        base_url=ss.base_url,
+        transport=transport,
+        budget=Budget(limit=ss.limit, window=ss.window_seconds, reserve=ss.reserve),
+        observer=audit,
+    )
+    push = PushSync(
+        engine=engine,
+        connection=config.name,
+        store=store,
+        rules=rules,
+        source=config.source_slug,
+        client=client,
+        audit=audit,
+    )
+    lease = KeyLease(engine, creds.key_id, owner, wait=lease_wait)
+    return Runtime(config, push, lease)
+
+
+async def run_pass(
+    runtime: Runtime,
+    *,
+    backfill_since: datetime | None = None,
+    backfill: bool = False,
+) -> PushStats:
+    """Detect and push until nothing is due, holding the key's lease throughout."""
+    push = runtime.push
+    async with runtime.lease.hold(push.client.budget) as budget:
+        push.client.budget = budget
+        while await push.detect(since=backfill_since, from_start=backfill):
+            backfill = False  # a backfill re-reads once; what follows is ordinary change
+            backfill_since = None
+            await push.push_all()
+        await push.push_all()
+    return push.stats
+
+
+async def run_forever(
+    runtimes: list[Runtime],
+    *,
+    stop: anyio.Event,
+) -> None:
+    """Run every connection's loop until ``stop`` is set; a stopped connection logs and waits."""
+
+    async def loop(runtime: Runtime) -> None:
+        push = runtime.push
+        while not stop.is_set():
+            try:
+                async with runtime.lease.hold(push.client.budget) as budget:
+                    push.client.budget = budget
+                    while not stop.is_set():
+                        while await push.detect():
+                            await push.push_all()
+                        await push.push_all()
+                        with anyio.move_on_after(runtime.config.poll_seconds):
+                            await stop.wait()
+            except ConnectionStopped as exc:
+                log.error("runner.connection_stopped", connection=runtime.name, error=str(exc))
+                with anyio.move_on_after(60):
+                    await stop.wait()
+            except Exception as exc:  # a loop must outlive one bad pass; the log says why
+                log.exception("runner.pass_failed", connection=runtime.name, error=str(exc))
+                with anyio.move_on_after(runtime.config.poll_seconds):
+                    await stop.wait()
+
+    async with anyio.create_task_group() as group:
+        for runtime in runtimes:
+            group.start_soon(loop, runtime)

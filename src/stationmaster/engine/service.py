@@ -1,0 +1,115 @@
+"""Assembling a running stationmaster: database, connections, web server and worker loops.
+
+The CLI's ``run``, ``serve``, ``worker`` and ``demo`` differ only in which of these parts they
+start, so the wiring lives here once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator, Mapping, Sequence
+
+import anyio
+import httpx2
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp
+
+from stationmaster import db
+from stationmaster.config import Settings
+from stationmaster.engine.runner import Runtime, build_runtime
+from stationmaster.errors import ConfigError
+from stationmaster.shipstation import Budget, Credentials
+
+
+async def open_database(settings: Settings) -> AsyncEngine:
+    """The configured database, migrated to the current schema."""
+    engine = db.create_engine(settings.database.url)
+    await db.upgrade_async(engine)
+    return engine
+
+
+async def open_runtimes(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    owner: str,
+    names: Sequence[str] | None = None,
+    credentials: Credentials | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    lease_wait: float = 0.0,
+) -> list[Runtime]:
+    """One runtime per push connection (or per named one); unknown names are an error."""
+    chosen = [settings.connection(n) for n in names] if names else settings.connections
+    if not chosen:
+        raise ConfigError("no connections configured: add one to stationmaster.toml")
+    return [
+        await build_runtime(
+            c,
+            engine,
+            owner=owner,
+            credentials=credentials,
+            transport=transport,
+            lease_wait=lease_wait,
+        )
+        for c in chosen
+        if c.mode == "push"
+    ]
+
+
+def api_token(settings: Settings) -> str:
+    token = os.environ.get(settings.web.api_token_env, "")
+    if len(token) < 16:
+        raise ConfigError(
+            f"set {settings.web.api_token_env} to a secret of at least 16 characters "
+            "(the bearer token of the JSON API)"
+        )
+    return token
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the service owns Ctrl-C and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_web(app: ASGIApp, host: str, port: int, *, stop: anyio.Event) -> None:
+    """Serve ``app`` until ``stop`` is set."""
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+
+    async def stopper() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(stopper)
+        await server.serve()
+        group.cancel_scope.cancel()
+
+
+async def stop_on_signals(stop: anyio.Event) -> None:
+    """Set ``stop`` at the first SIGINT or SIGTERM, so every loop ends cleanly."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            stop.set()
+            return
+
+
+class LiveBudgets(Mapping[str, Budget]):
+    """Each connection's budget as its runtime holds it now (a lease may hand a new one over)."""
+
+    def __init__(self, runtimes: Sequence[Runtime]) -> None:
+        self._runtimes = {r.name: r for r in runtimes}
+
+    def __getitem__(self, name: str) -> Budget:
+        return self._runtimes[name].push.client.budget
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._runtimes)
+
+    def __len__(self) -> int:
+        return len(self._runtimes)

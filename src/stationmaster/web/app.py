@@ -1,0 +1,31 @@
+"""The one FastAPI app: order ingest, status page and JSON, health; mounts for the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp
+from stationmaster.stores.native import NativeStore
+from stationmaster.web.ingest import ingest_router
+
+from stationmaster.shipstation import Budget
+from stationmaster.web.status import status_router
+
+
+def create_app(
+    engine: AsyncEngine,
+    *,
+    native_stores: Mapping[str, NativeStore],
+    budgets: Mapping[str, Budget],
+    api_token: str,
+    mounts: Mapping[str, ASGIApp] | None = None,
+) -> FastAPI:
+    """Assemble the web face; every part takes what it needs explicitly, nothing global."""
+    app = FastAPI(title="stationmaster", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.include_router(status_router(engine, budgets))
+    app.include_router(ingest_router(engine, stores=native_stores, token=api_token))
+    for path, mounted in (mounts or {}).items():
+        app.mount(path, mounted)
+    return app
