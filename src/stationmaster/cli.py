@@ -13,7 +13,14 @@ from typing import Annotated, TypeVar
 import anyio
 from cyclopts import App, Parameter
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from stationmaster import db
@@ -118,6 +125,7 @@ def push(
     """
     from stationmaster.engine.runner import run_pass
     from stationmaster.engine.service import open_database, open_runtimes
+    from stationmaster.sync.push import PushStats
 
     if since is not None and not backfill:
         raise StationmasterError("--since only applies with --backfill")
@@ -141,10 +149,7 @@ def push(
                 for runtime in runtimes:
                     task = progress.add_task(runtime.name, total=None, detail="")
 
-                    def update(stats: object, task: int = task) -> None:
-                        from stationmaster.sync.push import PushStats
-
-                        assert isinstance(stats, PushStats)
+                    def update(stats: PushStats, task: TaskID = task) -> None:
                         done = stats.accepted + stats.dead_lettered
                         progress.update(
                             task,

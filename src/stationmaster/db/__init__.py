@@ -43,7 +43,16 @@ from stationmaster.db.errors import (
     UnknownConnection,
     UnknownNativeOrder,
 )
-from stationmaster.db.leases import Lease, acquire_lease, get_lease, owner_id, release, renew
+from stationmaster.db.leases import (
+    Lease,
+    acquire_lease,
+    expire_lease,
+    get_lease,
+    owner_id,
+    owner_is_dead_here,
+    release,
+    renew,
+)
 from stationmaster.db.migrate import current_revision, head_revision, upgrade, upgrade_async
 from stationmaster.db.native_orders import (
     NativeOrder,
@@ -53,6 +62,12 @@ from stationmaster.db.native_orders import (
     native_changes_since,
     set_native_status,
     upsert_native_order,
+)
+from stationmaster.db.native_shipments import (
+    NativePackage,
+    PackageWrite,
+    get_native_packages,
+    record_native_packages,
 )
 from stationmaster.db.native_stock import (
     NativeStock,
@@ -113,9 +128,11 @@ __all__ = [
     "Mode",
     "NaiveDatetimeError",
     "NativeOrder",
+    "NativePackage",
     "NativeStock",
     "OutboxItem",
     "OutboxRow",
+    "PackageWrite",
     "ReplayResult",
     "SkipReason",
     "Skipped",
@@ -134,6 +151,7 @@ __all__ = [
     "database_url",
     "enqueue",
     "ensure_connection",
+    "expire_lease",
     "fingerprint",
     "get_audit_entry",
     "get_connection",
@@ -142,6 +160,7 @@ __all__ = [
     "get_lease",
     "get_native_order",
     "get_native_orders_by_key",
+    "get_native_packages",
     "get_native_stock",
     "get_sync_record",
     "get_sync_records",
@@ -155,10 +174,12 @@ __all__ = [
     "note_error",
     "outbox_rows",
     "owner_id",
+    "owner_is_dead_here",
     "postpone",
     "prune_audit_log",
     "record_exchange",
     "record_failure",
+    "record_native_packages",
     "record_success",
     "redact_headers",
     "redact_json_text",

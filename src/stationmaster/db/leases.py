@@ -161,3 +161,39 @@ async def get_lease(conn: AsyncConnection, name: str) -> Lease | None:
     if row is None or row["owner"] is None:
         return None
     return Lease(name, row["owner"], row["acquired_at"], row["expires_at"], row["state"])
+
+
+async def expire_lease(
+    engine: AsyncEngine, name: str, owner: str, *, now: datetime | None = None
+) -> bool:
+    """End ``owner``'s hold on a lease at once (its process is known to be dead); done?
+
+    Conditional on the owner, so a lease that changed hands meanwhile is left alone.
+    """
+    at = require_aware(now or utcnow(), "now")
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(leases)
+            .where(leases.c.name == name, leases.c.owner == owner)
+            .values(expires_at=at)
+        )
+    return result.rowcount == 1
+
+
+def owner_is_dead_here(owner: str) -> bool:
+    """Whether ``owner`` (as made by :func:`owner_id`) was a process on this host that is gone.
+
+    Lets a restarted worker take its dead predecessor's lease at once instead of waiting for
+    it to expire; owners on other hosts are never judged.
+    """
+    _, _, where = owner.partition("@")
+    parts = where.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, but someone else's
+        return False
+    return False

@@ -143,7 +143,7 @@ async def record_native_packages(
 async def get_native_packages(
     conn: AsyncConnection, connection: str, source_id: str
 ) -> list[NativePackage]:
-    """Every package recorded on an order, in the order they were first applied."""
+    """Every package recorded on an order: first applied first (one call's by key)."""
     query = (
         select(native_shipments)
         .where(

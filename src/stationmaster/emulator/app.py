@@ -83,7 +83,7 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         raw = await _read_body(receive)
-        method, path = scope["method"], scope["path"]
+        method, path = scope["method"], _own_path(scope)
         query = scope.get("query_string", b"")
         if is_control(path):
             await send_reply(send, await self.control(method, path, query, raw))
@@ -118,3 +118,10 @@ async def _drop(scope: Scope, receive: Receive) -> None:
     abort()
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+def _own_path(scope: Scope) -> str:
+    """The path below where the app is mounted (Starlette keeps the prefix in ``path``)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] or "/" if root and path.startswith(root) else path

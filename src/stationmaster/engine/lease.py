@@ -78,6 +78,11 @@ class KeyLease:
                     yield current
                 finally:
                     group.cancel_scope.cancel()
+        except BaseExceptionGroup as failure:
+            # The block's own exception, not wrapped by the heartbeat's task group.
+            if len(failure.exceptions) == 1:
+                raise failure.exceptions[0] from failure.exceptions[0].__cause__
+            raise
         finally:
             if not lost:
                 with anyio.CancelScope(shield=True):
@@ -91,6 +96,12 @@ class KeyLease:
             lease = await db.acquire_lease(self.engine, name, self.owner, self.ttl)
             if lease is not None:
                 return lease
+            async with self.engine.connect() as conn:
+                holder = await db.get_lease(conn, name)
+            if holder is not None and db.owner_is_dead_here(holder.owner):
+                log.warning("lease.taking_over_from_dead_owner", lease=name, dead=holder.owner)
+                await db.expire_lease(self.engine, name, holder.owner)
+                continue
             if anyio.current_time() >= deadline:
                 raise LeaseBusy(f"another worker holds {name}; not running twice")
             await anyio.sleep(self.poll)

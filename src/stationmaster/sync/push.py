@@ -136,6 +136,8 @@ class PushSync:
             mapped = map_order(order, self.rules, source=self.source, now=now)
             if not mapped.eligible:
                 self.stats.skipped += 1
+            elif mapped.action == "delete":
+                items.append(db.OutboxItem(mapped.order_key, {}, "delete", "delete"))
             elif mapped.payload is None:
                 refused.append((mapped, order))
             else:

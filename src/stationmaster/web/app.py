@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
-from stationmaster.stores.native import NativeStore
-from stationmaster.web.ingest import ingest_router
 
 from stationmaster.shipstation import Budget
+from stationmaster.stores.native import NativeStore
+from stationmaster.web.ingest import ingest_router
 from stationmaster.web.status import status_router
 
 
@@ -24,7 +24,7 @@ def create_app(
 ) -> FastAPI:
     """Assemble the web face; every part takes what it needs explicitly, nothing global."""
     app = FastAPI(title="stationmaster", docs_url="/api/docs", openapi_url="/api/openapi.json")
-    app.include_router(status_router(engine, budgets))
+    app.include_router(status_router(engine, budgets, token=api_token))
     app.include_router(ingest_router(engine, stores=native_stores, token=api_token))
     for path, mounted in (mounts or {}).items():
         app.mount(path, mounted)

@@ -8,13 +8,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster import db
 from stationmaster.shipstation import Budget
+from stationmaster.web.auth import bearer_dependency
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -54,8 +55,8 @@ async def connection_statuses(
     return statuses
 
 
-def status_router(engine: AsyncEngine, budgets: Mapping[str, Budget]) -> APIRouter:
-    """``/`` (HTML, refreshes itself), ``/api/v1/status`` (JSON) and ``/healthz``.
+def status_router(engine: AsyncEngine, budgets: Mapping[str, Budget], *, token: str) -> APIRouter:
+    """``/`` (HTML, refreshes itself), ``/api/v1/status`` (JSON, bearer token) and ``/healthz``.
 
     ``budgets`` is read at request time, so a runner may swap a connection's budget (as a
     lease hands one over) and the page follows.
@@ -67,7 +68,7 @@ def status_router(engine: AsyncEngine, budgets: Mapping[str, Budget]) -> APIRout
         rows = await connection_statuses(engine, budgets)
         return TEMPLATES.TemplateResponse(request, "status.html", {"rows": rows})
 
-    @router.get("/api/v1/status")
+    @router.get("/api/v1/status", dependencies=[Depends(bearer_dependency(token))])
     async def status_json() -> dict[str, Any]:
         rows = await connection_statuses(engine, budgets)
         return {"connections": [_jsonable(asdict(row)) for row in rows]}

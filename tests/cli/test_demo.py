@@ -1,0 +1,69 @@
+"""``stationmaster demo``: orders flow into the emulator, the status page shows it, Ctrl-C stops."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+
+from tests.cli.test_emulator_command import free_port
+
+
+def test_demo_pushes_seeded_orders_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stationmaster",
+            "demo",
+            "--port",
+            str(port),
+            "--orders",
+            "150",
+            "--workdir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    token = ""
+    try:
+        assert process.stdout is not None
+        for _ in range(20):
+            line = process.stdout.readline().decode()
+            if "token" in line:
+                token = line.rsplit(":", 1)[1].strip()
+                break
+        assert token, "the demo did not print its API token"
+        auth = {"Authorization": f"Bearer {token}"}
+        assert httpx2.get(f"{base}/api/v1/status", timeout=5).status_code == 401
+        deadline = time.monotonic() + 90
+        pushed = 0
+        while time.monotonic() < deadline and pushed < 150:
+            time.sleep(0.5)
+            try:
+                status = httpx2.get(f"{base}/api/v1/status", headers=auth, timeout=2).json()
+            except (httpx2.TransportError, ValueError):
+                continue
+            pushed = status["connections"][0]["pushed"]
+        assert pushed >= 150, f"only {pushed} orders pushed"
+        page = httpx2.get(f"{base}/", timeout=5)
+        assert page.status_code == 200 and "demo" in page.text
+        remote = httpx2.get(
+            f"{base}/shipstation/orders",
+            params={"pageSize": 500},
+            auth=("demo-key", "demo-secret"),
+            timeout=5,
+        ).json()
+        assert remote["total"] >= 150
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert (tmp_path / "stationmaster.db").exists()

@@ -1,0 +1,160 @@
+"""The conformance kit itself: it passes a correct store and catches each way of breaking one.
+
+The store here lives in memory and can be told to misbehave in one way at a time; every
+fault must make the kit fail, with a message that names what went wrong.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from pydantic import JsonValue
+
+from stationmaster.domain import Order, Package, Shipment
+from stationmaster.stores import Capability, ChangeBatch, StoreError
+from stationmaster.stores.testkit import CHECKS, Check, Seed, Subject, check_store
+from stationmaster.testing.factories import make_orders
+
+pytestmark = pytest.mark.anyio
+
+ALL: frozenset[Capability] = frozenset({"orders", "status", "shipments", "stock", "delete"})
+
+
+@dataclass
+class MemoryStore:
+    """A store in a few dicts; ``fault`` names one way to get the contract wrong."""
+
+    fault: str | None = None
+    capabilities: frozenset[Capability] = ALL
+    kind: str = "memory"
+    seq: int = 0
+    orders: dict[str, tuple[int, Order]] = field(default_factory=dict)
+    packages: dict[str, dict[str, Package]] = field(default_factory=dict)
+    stock: dict[str, int] = field(default_factory=dict)
+
+    async def seed(self, orders: Sequence[Order]) -> None:
+        for order in orders:
+            known = self.orders.get(order.source_id)
+            if known is not None and self.fault == "updates_keep_their_place":
+                self.orders[order.source_id] = (known[0], order)
+                continue
+            self.seq += 1
+            self.orders[order.source_id] = (self.seq, order)
+
+    async def changed_orders(self, cursor: JsonValue, limit: int) -> ChangeBatch:
+        after = cursor if isinstance(cursor, int) else 0
+        if self.fault == "cursor_overlaps" and after:
+            after -= 1
+        rows = sorted((seq, order) for seq, order in self.orders.values() if seq > after)
+        page = rows if self.fault == "ignores_limit" else rows[:limit]
+        if self.fault == "newest_first":
+            page = page[::-1]
+        last = max((seq for seq, _ in page), default=after)
+        return ChangeBatch([order for _, order in page], last, more=len(rows) > len(page))
+
+    async def orders_by_id(self, source_ids: Sequence[str]) -> dict[str, Order]:
+        if self.fault == "returns_every_order":
+            return {key: order for key, (_, order) in self.orders.items()}
+        return {key: self.orders[key][1] for key in source_ids if key in self.orders}
+
+    def _require(self, capability: Capability) -> None:
+        if capability not in self.capabilities and self.fault != "ignores_missing_capability":
+            raise StoreError(f"memory store: no {capability!r} capability")
+
+    async def set_status(self, source_id: str, status: str) -> None:
+        self._require("status")
+        if source_id not in self.orders:
+            raise StoreError(f"no order {source_id!r}")
+        if self.fault == "status_not_kept":
+            return
+        seq, order = self.orders[source_id]
+        self.orders[source_id] = (seq, order.model_copy(update={"status": status}))
+
+    async def apply_shipment(self, shipment: Shipment) -> None:
+        self._require("shipments")
+        if shipment.order_source_id not in self.orders:
+            raise StoreError(f"no order {shipment.order_source_id!r}")
+        known = self.packages.setdefault(shipment.order_source_id, {})
+        for package in shipment.packages:
+            key = package.key
+            if self.fault == "packages_pile_up":
+                key = f"{key}#{len(known)}"
+            voided = package.voided or (key in known and known[key].voided)
+            if self.fault == "void_is_forgotten":
+                voided = package.voided
+            known[key] = package.model_copy(update={"voided": voided})
+
+    async def read_shipment(self, source_id: str) -> Shipment:
+        stored = self.packages.get(source_id, {})
+        # Rebuilt from the keys, so a store that files one package twice shows it twice.
+        packages = [
+            package.model_copy(update={"origin_id": key.split(":", 1)[1]})
+            for key, package in stored.items()
+        ]
+        return Shipment(order_source_id=source_id, packages=packages)
+
+    async def adjust_stock(self, sku: str, delta: int) -> int:
+        self._require("stock")
+        level = self.stock.get(sku, 0) + (
+            abs(delta) if self.fault == "stock_ignores_sign" else delta
+        )
+        self.stock[sku] = level
+        return level
+
+
+def _subject(store: MemoryStore) -> Subject:
+    seed: Seed = store.seed
+    return Subject(store, seed, read_shipment=store.read_shipment)
+
+
+async def test_a_correct_store_passes_every_check() -> None:
+    store = MemoryStore()
+    await check_store(store, store.seed, read_shipment=store.read_shipment)
+
+
+async def test_a_store_without_optional_capabilities_passes_when_it_refuses_them() -> None:
+    store = MemoryStore(capabilities=frozenset({"orders"}))
+    await check_store(store, store.seed)
+
+
+FAULTS = {
+    "ignores_limit": ("check_feed_pages_every_change_once", "limit=3"),
+    "cursor_overlaps": ("check_feed_pages_every_change_once", "expected each of"),
+    "newest_first": ("check_feed_pages_every_change_once", "in the order they were written"),
+    "updates_keep_their_place": ("check_update_comes_back_after_cursor", "only the updated"),
+    "returns_every_order": ("check_orders_by_id_returns_exactly_the_known", "returned keys"),
+    "status_not_kept": ("check_set_status_shows", "after set_status("),
+    "packages_pile_up": ("check_apply_shipment_is_idempotent", "(twice)"),
+    "void_is_forgotten": ("check_apply_shipment_is_idempotent", "(replayed)"),
+    "stock_ignores_sign": ("check_stock_deltas_add_up", "-2 gave"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+async def test_each_fault_fails_the_kit_by_name(fault: str) -> None:
+    check_name, message = FAULTS[fault]
+    store = MemoryStore(fault=fault)
+    with pytest.raises(AssertionError) as caught:
+        await check_store(store, store.seed, read_shipment=store.read_shipment)
+    assert str(caught.value).startswith(f"{check_name}: ")
+    assert message in str(caught.value)
+
+
+async def test_a_capability_not_claimed_but_silently_served_fails() -> None:
+    store = MemoryStore(fault="ignores_missing_capability", capabilities=ALL - {"status"})
+    with pytest.raises(AssertionError, match="set_status without the 'status' capability"):
+        await check_store(store, store.seed)
+
+
+async def test_a_store_claiming_an_unknown_capability_fails() -> None:
+    store = MemoryStore(capabilities=ALL | {"teleport"})  # type: ignore[operator]  # on purpose
+    with pytest.raises(AssertionError, match="teleport"):
+        await check_store(store, store.seed)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+async def test_each_check_runs_alone_and_again_on_a_store_with_data(check: Check) -> None:
+    store = MemoryStore()
+    await store.seed(make_orders(3))
+    await check(_subject(store))
+    await check(_subject(store))

@@ -1,0 +1,186 @@
+"""The push sync end to end: native store -> outbox -> createorders on the emulator."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+
+from stationmaster import db
+from stationmaster.emulator import Emulator, EmulatorConfig
+from stationmaster.engine.lease import KeyLease, LeaseBusy
+from stationmaster.engine.runner import run_pass
+from stationmaster.sync.push import ConnectionStopped
+from stationmaster.testing.factories import make_order, make_orders
+from tests.sync.conftest import Pushing, wire
+
+pytestmark = pytest.mark.anyio
+
+
+async def seed(pushing: Pushing, count: int, start: int = 0) -> None:
+    for order in make_orders(count, start=start):
+        await pushing.store.ingest(order)
+
+
+def create_calls(emulator: Emulator) -> list[object]:
+    return [c for c in emulator.calls if c.path.lower().endswith("/createorders")]
+
+
+async def test_orders_arrive_once_in_batches_of_100(pushing: Pushing) -> None:
+    await seed(pushing, 250)
+    stats = await run_pass(pushing.runtime)
+    keys = pushing.remote_keys()
+    assert len(keys) == 250 == len(set(keys))
+    assert stats.accepted == 250
+    assert len(create_calls(pushing.emulator)) == 3
+    async with pushing.engine.connect() as conn:
+        assert await db.outbox_rows(conn, "shop") == []
+        counters = (await db.connection_counters(conn))[0]
+    assert (counters.pushed, counters.backlog, counters.failed) == (250, 0, 0)
+
+
+async def test_only_changed_orders_are_sent_again(pushing: Pushing) -> None:
+    await seed(pushing, 30)
+    await run_pass(pushing.runtime)
+    pushing.emulator.clear_calls()
+    await run_pass(pushing.runtime)
+    assert create_calls(pushing.emulator) == []
+    changed = make_order(7).model_copy(update={"customer_notes": "Leave at the back door"})
+    await pushing.store.ingest(changed)
+    await run_pass(pushing.runtime)
+    [call] = create_calls(pushing.emulator)
+    assert [o["orderNumber"] for o in call.body] == [changed.number]
+    remote = {o["orderNumber"]: o for o in pushing.emulator.orders()}
+    assert remote[changed.number]["customerNotes"] == "Leave at the back door"
+
+
+async def test_faults_end_in_the_same_state(pushing: Pushing) -> None:
+    await seed(pushing, 120)
+    emulator = pushing.emulator
+    emulator.inject("429", count=2, reset_seconds=0)
+    emulator.inject("500", count=2)
+    emulator.inject("drop", count=1)
+    await run_pass(pushing.runtime)
+    keys = pushing.remote_keys()
+    assert len(keys) == 120 == len(set(keys))
+
+
+async def test_an_orders_own_failure_is_a_dead_letter_with_its_reason(pushing: Pushing) -> None:
+    await seed(pushing, 5)
+    bad_key = f"shop:{make_order(2).source_id}"
+    pushing.emulator.inject("fail_orders", order_keys=(bad_key,), message="Ship-to is invalid")
+    stats = await run_pass(pushing.runtime)
+    assert stats.dead_lettered == 1 and stats.accepted == 4
+    async with pushing.engine.connect() as conn:
+        [letter] = await db.list_dead_letters(conn, connection="shop")
+    assert letter.order_key == bad_key
+    assert "Ship-to is invalid" in letter.reason
+    assert letter.resolution == "fail_record"
+
+    async with pushing.engine.begin() as conn:
+        await db.replay(conn, [letter.id])
+    async with pushing.engine.begin() as conn:
+        await db.replay(conn, [letter.id])  # twice: harmless
+    await run_pass(pushing.runtime)
+    keys = pushing.remote_keys()
+    assert sorted(keys) == sorted(set(keys)) and bad_key in keys and len(keys) == 5
+
+
+async def test_orders_the_rules_refuse_are_never_sent_half_built(pushing: Pushing) -> None:
+    good = make_order(1)
+    assert good.shipping is not None
+    broken = make_order(2).model_copy(
+        update={"shipping": good.shipping.model_copy(update={"postal_code": None}), "billing": None}
+    )
+    await pushing.store.ingest(good)
+    await pushing.store.ingest(broken)
+    stats = await run_pass(pushing.runtime)
+    assert stats.refused == 1
+    assert pushing.remote_keys() == [f"shop:{good.source_id}"]
+    async with pushing.engine.connect() as conn:
+        record = await db.get_sync_record(conn, "shop", f"shop:{broken.source_id}")
+    assert record is not None and record.last_error and "postal" in record.last_error
+
+
+async def test_cancelled_orders_are_sent_cancelled_then_left_alone(pushing: Pushing) -> None:
+    order = make_order(3)
+    await pushing.store.ingest(order)
+    await run_pass(pushing.runtime)
+    await pushing.store.ingest(order.model_copy(update={"status": "cancelled"}))
+    await run_pass(pushing.runtime)
+    [remote] = pushing.emulator.orders()
+    assert remote["orderStatus"] == "cancelled"
+    pushing.emulator.clear_calls()
+    await pushing.store.ingest(
+        order.model_copy(update={"status": "cancelled", "customer_notes": "too late"})
+    )
+    await run_pass(pushing.runtime)
+    assert create_calls(pushing.emulator) == []
+
+
+async def test_orders_deleted_in_the_store_are_deleted_in_shipstation(pushing: Pushing) -> None:
+    await seed(pushing, 3)
+    await run_pass(pushing.runtime)
+    gone = make_order(1)
+    await pushing.store.delete(gone.source_id)
+    stats = await run_pass(pushing.runtime)
+    assert stats.deleted == 1
+    assert f"shop:{gone.source_id}" not in pushing.remote_keys()
+    assert len(pushing.remote_keys()) == 2
+
+
+async def test_a_batch_refused_as_a_whole_is_halved_to_the_culprit(engine: object) -> None:
+    emulator = Emulator(EmulatorConfig(api_key="k", api_secret="s"))
+    poison = make_order(4)
+    inner = emulator.transport()
+
+    class RefusePoison(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            if b"createorders" in request.url.path.encode() and poison.number.encode() in (
+                request.content
+            ):
+                return httpx2.Response(400, json={"Message": "The request is invalid."})
+            return await inner.handle_async_request(request)
+
+    pushing = await wire(engine, emulator)  # type: ignore[arg-type]
+    pushing.runtime.push.client._http._transport = RefusePoison()
+    await seed(pushing, 8)
+    stats = await run_pass(pushing.runtime)
+    assert stats.accepted == 7 and stats.dead_lettered == 1
+    assert f"shop:{poison.source_id}" not in pushing.remote_keys()
+
+
+async def test_wrong_credentials_stop_the_connection_and_keep_the_orders(engine: object) -> None:
+    emulator = Emulator(EmulatorConfig(api_key="k", api_secret="other"))
+    pushing = await wire(engine, emulator)  # type: ignore[arg-type]
+    await seed(pushing, 3)
+    with pytest.raises(ConnectionStopped):
+        await run_pass(pushing.runtime)
+    async with pushing.engine.connect() as conn:
+        assert len(await db.outbox_rows(conn, "shop")) == 3
+
+
+async def test_write_back_moves_trigger_orders_to_submitted(engine: object) -> None:
+    rules = {"write_back": {"enabled": True}}
+    pushing = await wire(
+        engine,
+        Emulator(EmulatorConfig(api_key="k", api_secret="s")),  # type: ignore[arg-type]
+        rules=rules,
+    )
+    ready = make_order(5).model_copy(update={"status": "ready to ship"})
+    await pushing.store.ingest(ready)
+    await run_pass(pushing.runtime)
+    [stored] = (await pushing.store.orders_by_id([ready.source_id])).values()
+    assert stored.status == "submitted"
+    pushing.emulator.clear_calls()
+    await run_pass(pushing.runtime)  # the write-back maps to the same payload: nothing to send
+    assert create_calls(pushing.emulator) == []
+
+
+async def test_two_passes_on_one_key_never_overlap(pushing: Pushing) -> None:
+    await seed(pushing, 5)
+    other = KeyLease(pushing.engine, pushing.runtime.lease.key_id, owner="another-worker")
+    async with other.hold(pushing.runtime.push.client.budget):
+        with pytest.raises(LeaseBusy):
+            await run_pass(pushing.runtime)
+    await run_pass(pushing.runtime)
+    assert len(pushing.remote_keys()) == 5
