@@ -56,12 +56,15 @@ from stationmaster.db.leases import (
 from stationmaster.db.migrate import current_revision, head_revision, upgrade, upgrade_async
 from stationmaster.db.native_orders import (
     NativeOrder,
+    NativeOutcome,
+    NativeWrite,
     get_native_order,
     get_native_orders_by_key,
     mark_native_deleted,
     native_changes_since,
     set_native_status,
     upsert_native_order,
+    upsert_native_orders,
 )
 from stationmaster.db.native_shipments import (
     NativePackage,
@@ -104,6 +107,7 @@ from stationmaster.db.results import (
     FailureOutcome,
     record_failure,
     record_success,
+    record_successes,
 )
 from stationmaster.db.tables import metadata
 from stationmaster.db.types import JsonObject, JsonValue, UTCDateTime
@@ -128,8 +132,10 @@ __all__ = [
     "Mode",
     "NaiveDatetimeError",
     "NativeOrder",
+    "NativeOutcome",
     "NativePackage",
     "NativeStock",
+    "NativeWrite",
     "OutboxItem",
     "OutboxRow",
     "PackageWrite",
@@ -181,6 +187,7 @@ __all__ = [
     "record_failure",
     "record_native_packages",
     "record_success",
+    "record_successes",
     "redact_headers",
     "redact_json_text",
     "redact_url",
@@ -197,4 +204,5 @@ __all__ = [
     "upgrade",
     "upgrade_async",
     "upsert_native_order",
+    "upsert_native_orders",
 ]

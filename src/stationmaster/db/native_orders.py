@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -226,3 +226,138 @@ async def native_changes_since(
         .limit(limit)
     )
     return [_order(row) for row in (await conn.execute(query)).mappings()]
+
+
+@dataclass(frozen=True, slots=True)
+class NativeWrite:
+    """One order as the app sends it, for :func:`upsert_native_orders`."""
+
+    source_id: str
+    order_key: str
+    payload: JsonObject
+    status: str
+    deleted: bool = False
+
+
+NativeOutcome = Literal["created", "updated", "unchanged"]
+
+
+async def upsert_native_orders(
+    conn: AsyncConnection,
+    connection: str,
+    writes: Sequence[NativeWrite],
+    *,
+    now: datetime | None = None,
+) -> list[NativeOutcome]:
+    """Store many orders at once (a bulk import): a few statements, not a few per order.
+
+    The same rules as :func:`upsert_native_order`, plus the deleted flag as given; the last
+    write wins when a source id repeats. All or nothing.
+    """
+    at = require_aware(now or utcnow(), "now")
+    for write in writes:
+        _require_text("source_id", write.source_id)
+        _require_text("order_key", write.order_key)
+        _require_text("status", write.status, 40)
+    async with atomic(conn):
+        last = await require_connection(conn, connection, lock=True)
+        ids = list(dict.fromkeys(w.source_id for w in writes))
+        current: dict[str, NativeOrder] = {}
+        for part in chunks(ids):
+            query = select(native_orders).where(
+                native_orders.c.connection == connection, native_orders.c.source_id.in_(part)
+            )
+            current.update(
+                (r["source_id"], _order(r)) for r in (await conn.execute(query)).mappings()
+            )
+        owners: dict[str, str] = {}
+        keys = list(dict.fromkeys(w.order_key for w in writes))
+        for part in chunks(keys):
+            query = select(native_orders.c.order_key, native_orders.c.source_id).where(
+                native_orders.c.connection == connection, native_orders.c.order_key.in_(part)
+            )
+            owners.update({key: source for key, source in await conn.execute(query)})
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
+        outcomes: list[NativeOutcome] = []
+        seq = last
+        for write in writes:
+            owner = owners.get(write.order_key)
+            if owner is not None and owner != write.source_id:
+                raise InvalidStateInput(
+                    f"order key {write.order_key!r} already belongs to source id {owner!r} "
+                    f"on {connection!r}"
+                )
+            owners[write.order_key] = write.source_id
+            before = current.get(write.source_id)
+            document = dict(write.payload)
+            if before is not None and (
+                before.deleted == write.deleted
+                and before.order_key == write.order_key
+                and before.status == write.status
+                and canonical_json(before.payload) == canonical_json(document)
+            ):
+                outcomes.append("unchanged")
+                continue
+            seq += 1
+            version = before.version + 1 if before is not None else 1
+            values: dict[str, Any] = {
+                "connection": connection,
+                "source_id": write.source_id,
+                "order_key": write.order_key,
+                "payload": document,
+                "status": write.status,
+                "deleted": write.deleted,
+                "change_seq": seq,
+                "updated_at": at,
+                "version": version,
+            }
+            pending = inserts.get(write.source_id)
+            if before is None and pending is None:
+                inserts[write.source_id] = values
+            elif pending is not None:
+                pending.update(values, version=1)
+            else:
+                updates[write.source_id] = values
+            current[write.source_id] = NativeOrder(
+                connection,
+                write.source_id,
+                write.order_key,
+                document,
+                write.status,
+                write.deleted,
+                version,
+                seq,
+                at,
+            )
+            outcomes.append("created" if before is None and pending is None else "updated")
+        if inserts:
+            await conn.execute(insert(native_orders), list(inserts.values()))
+        if updates:
+            await conn.execute(
+                update(native_orders)
+                .where(
+                    native_orders.c.connection == bindparam("b_connection"),
+                    native_orders.c.source_id == bindparam("b_source_id"),
+                )
+                .values(
+                    order_key=bindparam("order_key"),
+                    payload=bindparam("payload"),
+                    status=bindparam("status"),
+                    deleted=bindparam("deleted"),
+                    change_seq=bindparam("change_seq"),
+                    updated_at=bindparam("updated_at"),
+                    version=bindparam("version"),
+                ),
+                [
+                    {
+                        **{k: v for k, v in row.items() if k not in ("connection", "source_id")},
+                        "b_connection": connection,
+                        "b_source_id": row["source_id"],
+                    }
+                    for row in updates.values()
+                ],
+            )
+        if seq != last:
+            await _advance(conn, connection, seq - 1)
+    return outcomes

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -140,46 +140,54 @@ async def withdraw(conn: AsyncConnection, connection: str, order_keys: Sequence[
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """ShipStation accepted the payload with ``fingerprint`` for ``order_key``."""
+
+    order_key: str
+    fingerprint: str
+    order_id: int | None
+    remote_status: str | None
+
+
 async def upsert_accepted(
-    conn: AsyncConnection,
-    connection: str,
-    order_key: str,
-    *,
-    fingerprint: str,
-    order_id: int | None,
-    remote_status: str | None,
-    at: datetime,
+    conn: AsyncConnection, connection: str, accepted: Sequence[Accepted], *, at: datetime
 ) -> None:
-    """Record that ShipStation accepted the payload with ``fingerprint`` for this order."""
-    locked = locks(remote_status)
-    statement = upsert(conn, sync_records).values(
-        connection=connection,
-        order_key=order_key,
-        order_id=order_id,
-        fingerprint=fingerprint,
-        remote_status=remote_status,
-        locked=locked,
-        frozen=False,
-        pushed_at=at,
-        last_error=None,
-        updated_at=at,
-    )
+    """Record what ShipStation accepted, one statement for the whole batch."""
+    if not accepted:
+        return
+    statement = upsert(conn, sync_records)
     excluded = statement.excluded
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[sync_records.c.connection, sync_records.c.order_key],
-            set_={
-                "order_id": excluded.order_id if order_id is not None else sync_records.c.order_id,
-                "fingerprint": excluded.fingerprint,
-                "remote_status": excluded.remote_status,
-                # Locked stays locked: nothing ShipStation accepts later unships an order.
-                "locked": or_(sync_records.c.locked, excluded.locked),
-                "pushed_at": excluded.pushed_at,
-                "last_error": None,
-                "updated_at": excluded.updated_at,
-            },
-        )
+    statement = statement.on_conflict_do_update(
+        index_elements=[sync_records.c.connection, sync_records.c.order_key],
+        set_={
+            # An answer without an id keeps the one we knew.
+            "order_id": func.coalesce(excluded.order_id, sync_records.c.order_id),
+            "fingerprint": excluded.fingerprint,
+            "remote_status": excluded.remote_status,
+            # Locked stays locked: nothing ShipStation accepts later unships an order.
+            "locked": or_(sync_records.c.locked, excluded.locked),
+            "pushed_at": excluded.pushed_at,
+            "last_error": None,
+            "updated_at": excluded.updated_at,
+        },
     )
+    rows = [
+        {
+            "connection": connection,
+            "order_key": item.order_key,
+            "order_id": item.order_id,
+            "fingerprint": item.fingerprint,
+            "remote_status": item.remote_status,
+            "locked": locks(item.remote_status),
+            "frozen": False,
+            "pushed_at": at,
+            "last_error": None,
+            "updated_at": at,
+        }
+        for item in accepted
+    ]
+    await conn.execute(statement, rows)
 
 
 async def note_error(

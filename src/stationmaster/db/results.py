@@ -8,18 +8,19 @@ stays queued.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stationmaster.db._sql import atomic
 from stationmaster.db.deadletters import park
 from stationmaster.db.errors import InvalidStateInput
 from stationmaster.db.outbox import OutboxRow
-from stationmaster.db.records import locks, note_error, upsert_accepted, withdraw
+from stationmaster.db.records import Accepted, locks, note_error, upsert_accepted, withdraw
 from stationmaster.db.tables import outbox
 from stationmaster.db.types import require_aware
 from stationmaster.errors import DEFAULT_RATE_LIMIT_WAIT, Resolution
@@ -65,23 +66,47 @@ async def record_success(
     order and will be sent in turn). A locking ``remote_status`` (shipped, cancelled,
     rejected_fulfillment) locks the order, and any newer payload queued for it is withdrawn.
     """
+    left = await record_successes(conn, [(row, order_id, remote_status)], now=now)
+    return left == 1
+
+
+async def record_successes(
+    conn: AsyncConnection,
+    accepted: Sequence[tuple[OutboxRow, int | None, str | None]],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """:func:`record_success` for a whole batch in a few statements; how many rows left.
+
+    All rows must belong to one connection (one batch is one connection's).
+    """
+    if not accepted:
+        return 0
     at = require_aware(now or utcnow(), "now")
+    connection = accepted[0][0].connection
+    if any(row.connection != connection for row, _, _ in accepted):
+        raise InvalidStateInput("record_successes takes one connection's rows at a time")
     async with atomic(conn):
         await upsert_accepted(
             conn,
-            row.connection,
-            row.order_key,
-            fingerprint=row.fingerprint,
-            order_id=order_id,
-            remote_status=remote_status,
+            connection,
+            [
+                Accepted(row.order_key, row.fingerprint, order_id, status)
+                for row, order_id, status in accepted
+            ],
             at=at,
         )
+        keys = [{"row_id": row.id, "row_version": row.version} for row, _, _ in accepted]
         removed = await conn.execute(
-            delete(outbox).where(outbox.c.id == row.id, outbox.c.version == row.version)
+            delete(outbox).where(
+                outbox.c.id == bindparam("row_id"), outbox.c.version == bindparam("row_version")
+            ),
+            keys[0] if len(keys) == 1 else keys,
         )
-        if locks(remote_status):
-            await withdraw(conn, row.connection, [row.order_key])
-    return removed.rowcount == 1
+        locked = [row.order_key for row, _, status in accepted if locks(status)]
+        if locked:
+            await withdraw(conn, connection, locked)
+    return int(removed.rowcount)
 
 
 FailureOutcomeKind = Literal["retry", "dead_letter", "stop_connection", "superseded"]

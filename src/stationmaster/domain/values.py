@@ -8,13 +8,14 @@ orders go missing); codes are upper-case. A failure names the field, as pydantic
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-_SURROGATES = range(0xD800, 0xE000)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DomainModel(BaseModel):
@@ -27,7 +28,7 @@ def _clean_text(value: object) -> object:
     """Strip text; refuse lone surrogates, which no UTF-8 wire can carry."""
     if not isinstance(value, str):
         return value
-    if any(ord(char) in _SURROGATES for char in value):
+    if _LONE_SURROGATE.search(value):
         raise ValueError("text holds a lone surrogate (broken UTF-16): not valid Unicode")
     return value.strip()
 

@@ -16,11 +16,16 @@ from stationmaster.emulator.wire import Wire, stamp
 
 
 def _find_by_username(account: Account, username: str) -> Wire | None:
-    wanted = username.lower()
-    for customer in account.customers.values():
-        if any((u["username"] or "").lower() == wanted for u in customer["marketplaceUsernames"]):
-            return customer
-    return None
+    customer_id = account.customer_usernames.get(username.lower())
+    return account.customers.get(customer_id) if customer_id is not None else None
+
+
+def store_customer(account: Account, row: Wire) -> None:
+    """Keep a customer row and index its usernames, so orders find it without a scan."""
+    account.customers[row["customerId"]] = row
+    for user in row.get("marketplaceUsernames") or []:
+        if user.get("username"):
+            account.customer_usernames[user["username"].lower()] = row["customerId"]
 
 
 def sync_customer(account: Account, order: Wire, now: datetime) -> int | None:
@@ -69,7 +74,7 @@ def sync_customer(account: Account, order: Wire, now: datetime) -> int | None:
     elif any(row[k] != v for k, v in address.items()):
         row.update(address)
         row["modifyDate"] = stamp(now)
-    account.customers[customer_id] = row
+    store_customer(account, row)
     return int(customer_id)
 
 

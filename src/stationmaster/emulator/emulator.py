@@ -37,6 +37,7 @@ from stationmaster.emulator.checks import Problems, Schema, conform_object, miss
 from stationmaster.emulator.clock import Clock, SystemClock
 from stationmaster.emulator.config import EmulatorConfig
 from stationmaster.emulator.control import control_handler
+from stationmaster.emulator.customers import store_customer
 from stationmaster.emulator.delivery import DeliveryResult, send
 from stationmaster.emulator.faults import ActiveFault, FaultKind, FaultQueue, FaultSpec
 from stationmaster.emulator.gateway import Gateway
@@ -235,7 +236,7 @@ class Emulator:
         account.reserve_id("customer", customer_id)
         _known_tags(account, values["tags"], where)
         row = customer_row(account, values, account.customers.get(customer_id), customer_id, now)
-        account.customers[customer_id] = row
+        store_customer(account, row)
         return row
 
     # -- reading ----------------------------------------------------------------------------

@@ -107,6 +107,8 @@ class Account:
     packages: dict[str, tuple[Wire, ...]] = field(default_factory=dict)
     products: dict[int, Wire] = field(default_factory=dict)
     customers: dict[int, Wire] = field(default_factory=dict)
+    #: Lower-cased marketplace username -> customerId (orders find their customer by it).
+    customer_usernames: dict[str, int] = field(default_factory=dict)
     tags: dict[int, Wire] = field(default_factory=dict)
     users: dict[str, Wire] = field(default_factory=dict)
     inactive_users: set[str] = field(default_factory=set)

@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster import db
+from stationmaster.engine.groups import task_group
 from stationmaster.errors import StationmasterError
 from stationmaster.shipstation.budget import Budget, BudgetState
 
@@ -57,7 +58,7 @@ class KeyLease:
         current = _restored(lease.state, budget)
         lost = False
         try:
-            async with anyio.create_task_group() as group:
+            async with task_group() as group:
 
                 async def heartbeat() -> None:
                     nonlocal lease, lost
@@ -78,11 +79,6 @@ class KeyLease:
                     yield current
                 finally:
                     group.cancel_scope.cancel()
-        except BaseExceptionGroup as failure:
-            # The block's own exception, not wrapped by the heartbeat's task group.
-            if len(failure.exceptions) == 1:
-                raise failure.exceptions[0] from failure.exceptions[0].__cause__
-            raise
         finally:
             if not lost:
                 with anyio.CancelScope(shield=True):

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster import db
 from stationmaster.config import ConnectionConfig
+from stationmaster.engine.groups import task_group
 from stationmaster.engine.lease import KeyLease
 from stationmaster.shipstation import Budget, Credentials, ShipStationClient
 from stationmaster.stores.registry import open_store
@@ -86,12 +87,46 @@ async def run_pass(
     push = runtime.push
     async with runtime.lease.hold(push.client.budget) as budget:
         push.client.budget = budget
-        while await push.detect(since=backfill_since, from_start=backfill):
-            backfill = False  # a backfill re-reads once; what follows is ordinary change
-            backfill_since = None
-            await push.push_all()
-        await push.push_all()
+        await drain(push, since=backfill_since, from_start=backfill)
     return push.stats
+
+
+async def drain(
+    push: PushSync,
+    *,
+    since: datetime | None = None,
+    from_start: bool = False,
+    page: int = 500,
+    idle: float = 0.02,
+) -> None:
+    """Push everything the store has changed, detecting and sending at the same time.
+
+    While the budget makes the sender wait for the next window, the detector maps and
+    queues the next pages, so batches are ready the moment the window opens.
+    """
+    detecting = True
+
+    async def detector() -> None:
+        nonlocal detecting
+        try:
+            first = True
+            while await push.detect(
+                limit=page, page=page, since=since, from_start=from_start and first
+            ):
+                first = False
+        finally:
+            detecting = False
+
+    async with task_group() as group:
+        group.start_soon(detector)
+        while True:
+            if await push.push_batch():
+                continue
+            if not detecting:
+                if await push.push_batch():  # what the detector's last page queued
+                    continue
+                break
+            await anyio.sleep(idle)
 
 
 async def run_forever(
@@ -108,9 +143,7 @@ async def run_forever(
                 async with runtime.lease.hold(push.client.budget) as budget:
                     push.client.budget = budget
                     while not stop.is_set():
-                        while await push.detect():
-                            await push.push_all()
-                        await push.push_all()
+                        await drain(push)
                         with anyio.move_on_after(runtime.config.poll_seconds):
                             await stop.wait()
             except ConnectionStopped as exc:

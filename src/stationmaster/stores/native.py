@@ -124,10 +124,20 @@ class NativeStore:
         batch = list(orders)
         for order in batch:
             _check_storable(order)
+        writes = [
+            db.NativeWrite(
+                source_id=order.source_id,
+                order_key=order_key(self.source, order.source_id),
+                payload=order.model_dump(mode="json", exclude=set(_COLUMN_FIELDS)),
+                status=order.status,
+                deleted=order.deleted,
+            )
+            for order in batch
+        ]
         counts: dict[IngestOutcome, int] = {"created": 0, "updated": 0, "unchanged": 0}
         async with self._begin() as conn:
-            for order in batch:
-                counts[await self._put_in(conn, order)] += 1
+            for outcome in await db.upsert_native_orders(conn, self.connection, writes):
+                counts[outcome] += 1
         return counts
 
     async def _put_in(self, conn: AsyncConnection, order: Order) -> IngestOutcome:

@@ -190,11 +190,6 @@ class PushSync:
         self._progress()
         return len(rows)
 
-    async def push_all(self) -> None:
-        """Send batches until nothing is due."""
-        while await self.push_batch():
-            pass
-
     async def _send_upserts(self, rows: Sequence[db.OutboxRow]) -> None:
         orders: list[Order] = []
         sendable: list[db.OutboxRow] = []
@@ -242,7 +237,7 @@ class PushSync:
         self, rows: Sequence[db.OutboxRow], results: Sequence[CreateOrderResult]
     ) -> None:
         matched = match_results(rows, results)
-        accepted: list[str] = []
+        accepted: list[tuple[db.OutboxRow, int | None, str | None]] = []
         failed: list[str] = []
         now = self.now()
         async with self.engine.begin() as conn:
@@ -252,21 +247,17 @@ class PushSync:
                     await self._fail_in(conn, row, Resolution("retry", reason), reason, now)
                 elif result.success:
                     status = row.payload.get("orderStatus")
-                    await db.record_success(
-                        conn,
-                        row,
-                        result.orderId,
-                        status if isinstance(status, str) else None,
-                        now=now,
-                    )
-                    accepted.append(row.order_key)
+                    remote = status if isinstance(status, str) else None
+                    accepted.append((row, result.orderId, remote))
                 else:
                     reason = result.errorMessage or "ShipStation refused the order"
                     await self._fail_in(conn, row, Resolution("fail_record", reason), reason, now)
                     failed.append(row.order_key)
-            sources = await db.sources_for(conn, self.connection, accepted + failed)
+            await db.record_successes(conn, accepted, now=now)
+            accepted_keys = [row.order_key for row, _, _ in accepted]
+            sources = await db.sources_for(conn, self.connection, accepted_keys + failed)
         self.stats.accepted += len(accepted)
-        await self._write_back([sources[k] for k in accepted if k in sources], failed=False)
+        await self._write_back([sources[k] for k in accepted_keys if k in sources], failed=False)
         await self._write_back([sources[k] for k in failed if k in sources], failed=True)
 
     async def _send_delete(self, row: db.OutboxRow) -> None:
