@@ -5,9 +5,12 @@ emulator, whose rate-limit window is compressed so the run takes seconds, not mi
 ceiling is 100 orders per request times the limit per window. In the same run, a baseline
 sends orders one ``createorder`` call each, as the popular Python clients do.
 
-Accounting: a pass that makes k rounds of ``limit`` calls holds the key's budget until its last
-window expires, so its rate is orders / (time from first call to last answer + one window).
-A perfect pass then scores exactly 1.0 however many windows it spans.
+Accounting: the ceiling is a long-run rate, and a short run's first window is a burst the key
+had saved up, so ``ratio`` is measured over the steady windows: the orders sent from the first
+call of window 2 to the first call of the last window, per minute, over the ceiling. A pass
+that keeps up with the budget scores 1.0; one that falls behind (CPU, database) scores less.
+``overall`` is printed beside it: every order over the whole pass plus one window (the time
+the pass holds the key's budget), which also counts the ramp-up and the tail.
 
     uv run python bench/push_ceiling.py [--orders 20000] [--limit 40] [--window SECONDS]
 
@@ -86,15 +89,28 @@ async def measure_batched(
     keys = Counter(o["orderKey"] for o in emulator.orders())
     expected = {f"batched:{make_order(n, seed=7).source_id}" for n in range(orders)}
     ceiling_per_min = 100 * limit / window * 60
-    achieved_per_min = stats.accepted / (wall + window) * 60
+    sends = [
+        (c.time.timestamp(), len(c.body) if isinstance(c.body, list) else 0)
+        for c in emulator.calls
+        if c.status == 200 and c.path.lower().endswith("/createorders")
+    ]
+    windows = len(sends) // limit
+    if windows >= 3:
+        start, end = sends[limit][0], sends[(windows - 1) * limit][0]
+        steady = sum(n for _, n in sends[limit : (windows - 1) * limit]) / (end - start) * 60
+    else:
+        steady = float("nan")
+    overall = stats.accepted / (wall + window) * 60
     return {
         "orders": orders,
         "wall": wall,
         "cpu_per_1000": cpu / max(orders, 1) * 1000,
         "calls": stats.calls,
-        "achieved_per_min": achieved_per_min,
+        "steady_per_min": steady,
+        "overall_per_min": overall,
         "ceiling_per_min": ceiling_per_min,
-        "ratio": achieved_per_min / ceiling_per_min,
+        "ratio": steady / ceiling_per_min,
+        "overall": overall / ceiling_per_min,
         "http_429": statuses.get(429, 0),
         "duplicates": sum(count - 1 for count in keys.values()),
         "lost": len(expected - set(keys)),
@@ -145,15 +161,16 @@ def main() -> None:
             window = args.window
             if window is None:
                 probe = await measure_batched(workdir / "probe", 1000, 1000, 1.0)
-                # A window must hold the CPU work of limit x 100 orders with room to spare.
-                needed = probe["cpu_per_1000"] * args.limit / 10 / 0.6
+                # A window must hold the CPU work of limit x 100 orders with room to spare
+                # (half the window: the cost per order grows a little with the backlog).
+                needed = probe["cpu_per_1000"] * args.limit / 10 / 0.5
                 window = float(max(6, math.ceil(needed)))
                 print(
                     f"cpu probe: {probe['cpu_per_1000']:.2f} CPU s per 1,000 orders "
                     f"-> window {window:.0f} s"
                 )
             result = await measure_batched(workdir / "main", args.orders, args.limit, window)
-            baseline_orders = args.baseline_orders or 2 * args.limit
+            baseline_orders = args.baseline_orders or args.limit
             baseline_ratio = await measure_baseline(
                 workdir / "base", baseline_orders, args.limit, window
             )
@@ -163,7 +180,15 @@ def main() -> None:
         )
         print(
             f"pushed {result['orders']:,} orders in {result['wall']:.1f} s with "
-            f"{result['calls']} calls: {result['achieved_per_min']:,.0f} orders/min"
+            f"{result['calls']} calls"
+        )
+        print(
+            f"steady windows: {result['steady_per_min']:,.0f} orders/min "
+            f"= {result['ratio']:.3f} of the ceiling"
+        )
+        print(
+            f"overall, with ramp-up and tail: {result['overall_per_min']:,.0f} orders/min "
+            f"= {result['overall']:.3f} of the ceiling"
         )
         print(
             f"cpu: {result['cpu_per_1000']:.2f} CPU s per 1,000 orders "

@@ -69,7 +69,12 @@ def parse_v1(text: str, *, offsets: OffsetMode = "reject") -> datetime:
     micros = int((fraction or "0").ljust(7, "0")[:6])
     try:
         wall = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
             micros,
         )
     except ValueError as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -824,11 +824,15 @@ def _one_number_spelling(value: JsonValue) -> JsonValue:
     return value
 
 
-def fingerprint(payload: ss.Order) -> str:
+def fingerprint(payload: ss.Order | Mapping[str, JsonValue]) -> str:
     """A stable SHA-256 (hex) of the payload as sent: equal payloads, equal fingerprints;
-    any change to a sent field, a different one. Unchanged orders are not re-sent."""
+    any change to a sent field, a different one. Unchanged orders are not re-sent.
+
+    Takes the order or its wire body (``to_wire``), which a caller that sends it has anyway.
+    """
+    wire = ss.to_wire(payload) if isinstance(payload, ss.Order) else dict(payload)
     text = json.dumps(
-        _one_number_spelling(ss.to_wire(payload)),
+        _one_number_spelling(wire),
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

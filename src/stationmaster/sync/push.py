@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 
 import structlog
 from pydantic import JsonValue
-from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stationmaster import db
@@ -35,7 +34,7 @@ from stationmaster.errors import (
     StationmasterError,
 )
 from stationmaster.shipstation import Exchange, ShipStationClient
-from stationmaster.shipstation.models import CreateOrderResult, Order, to_wire
+from stationmaster.shipstation.models import CreateOrderResult, to_wire
 from stationmaster.stores import Store
 from stationmaster.sync.mapping import Mapped, fingerprint, map_order, order_key
 from stationmaster.sync.rules import Rules
@@ -143,9 +142,7 @@ class PushSync:
             else:
                 payload = to_wire(mapped.payload)
                 items.append(
-                    db.OutboxItem(
-                        mapped.order_key, payload, fingerprint(mapped.payload), mapped.action
-                    )
+                    db.OutboxItem(mapped.order_key, payload, fingerprint(payload), mapped.action)
                 )
         async with self.engine.begin() as conn:
             await db.remember_sources(
@@ -191,28 +188,14 @@ class PushSync:
         return len(rows)
 
     async def _send_upserts(self, rows: Sequence[db.OutboxRow]) -> None:
-        orders: list[Order] = []
-        sendable: list[db.OutboxRow] = []
-        for row in rows:
-            try:
-                orders.append(Order.model_validate(row.payload))
-                sendable.append(row)
-            except PydanticValidationError as exc:
-                await self._fail(
-                    row,
-                    Resolution("fail_record", "stored payload is invalid"),
-                    f"stored payload is not a ShipStation order: {exc}",
-                )
-        if not sendable:
-            return
         self.stats.calls += 1
-        self.stats.sent += len(sendable)
+        self.stats.sent += len(rows)
         try:
-            response = await self.client.orders.create_many(orders)
+            response = await self.client.orders.create_many([row.payload for row in rows])
         except ShipStationError as exc:
-            await self._batch_failed(sendable, exc)
+            await self._batch_failed(rows, exc)
             return
-        await self._record(sendable, response.results or [])
+        await self._record(rows, response.results or [])
 
     async def _batch_failed(self, rows: Sequence[db.OutboxRow], exc: ShipStationError) -> None:
         resolution = exc.resolution

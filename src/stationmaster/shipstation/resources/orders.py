@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, timedelta
+
+from pydantic import JsonValue
 
 from stationmaster.shipstation.models import (
     AssignUserRequest,
@@ -33,6 +35,10 @@ MAX_BATCH = 100
 
 def _order_id(order: Order) -> object:
     return order.orderId
+
+
+def _key_of(order: Order | Mapping[str, JsonValue]) -> object:
+    return order.orderKey if isinstance(order, Order) else order.get("orderKey")
 
 
 class Orders(Resource):
@@ -86,11 +92,14 @@ class Orders(Resource):
             idempotent=bool(order.orderKey),
         )
 
-    async def create_many(self, orders: Sequence[Order]) -> CreateOrdersResponse:
+    async def create_many(
+        self, orders: Sequence[Order | Mapping[str, JsonValue]]
+    ) -> CreateOrdersResponse:
         """Create or update up to 100 orders in one call; each gets its own result.
 
-        Retried on transient failures only when every order carries an ``orderKey`` (then a
-        repeat is an update, never a twin).
+        An order may be given as its wire body (what ``to_wire`` made of it, say from a
+        queue), which is sent as it is. Retried on transient failures only when every order
+        carries an ``orderKey`` (then a repeat is an update, never a twin).
         """
         if not orders:
             raise ValueError("createorders needs at least one order")
@@ -100,8 +109,8 @@ class Orders(Resource):
             CreateOrdersResponse,
             "POST",
             "/orders/createorders",
-            body=[to_wire(order) for order in orders],
-            idempotent=all(order.orderKey for order in orders),
+            body=[to_wire(o) if isinstance(o, Order) else dict(o) for o in orders],
+            idempotent=all(_key_of(order) for order in orders),
             bulk=True,
         )
 
