@@ -81,6 +81,7 @@ async def test_warehouses_crud(shipstation_emulator: EmulatedShipStation) -> Non
     assert created.returnAddress is not None  # defaults to the origin
     updated = await client.warehouses.update(created.model_copy(update={"warehouseName": "West 2"}))
     assert updated.warehouseName == "West 2"
+    assert (await client.warehouses.get(created.warehouseId)).warehouseName == "West 2"
     assert created.warehouseId in [w.warehouseId for w in await client.warehouses.list()]
     assert (await client.warehouses.delete(created.warehouseId)).success
     assert created.warehouseId not in [w.warehouseId for w in await client.warehouses.list()]

@@ -263,3 +263,32 @@ async def test_split_and_merge_show_through_the_api(
     assert survivor.advancedOptions.mergedIds == [b.orderId]
     with pytest.raises(NotFound):
         await client.orders.get(b.orderId)
+
+
+async def test_shipments_fulfillments_and_tagged_orders_iterate(
+    shipstation_emulator: EmulatedShipStation,
+) -> None:
+    client, emulator = shipstation_emulator.client, shipstation_emulator.emulator
+    tag = (await client.accounts.list_tags())[0]
+    assert tag.tagId is not None
+    ids = []
+    for n in range(5):
+        order = await client.orders.create(simple_order(f"IT-{n}", key=f"shop:it{n}"))
+        assert order.orderId
+        ids.append(order.orderId)
+        await client.orders.add_tag(order.orderId, tag.tagId)
+    tagged = [
+        o.orderId
+        async for o in client.orders.iterate_by_tag(
+            OrdersByTagFilter(orderStatus="awaiting_shipment", tagId=tag.tagId, pageSize=2)
+        )
+    ]
+    assert sorted(tagged) == sorted(ids)
+    for order_id in ids[:3]:
+        emulator.ship_order(order_id)
+    for order_id in ids[3:]:
+        emulator.mark_shipped(order_id)
+    shipped = [s.orderId async for s in client.shipments.iterate(ShipmentFilter(pageSize=2))]
+    assert sorted(shipped) == sorted(ids[:3])
+    marked = [f.orderId async for f in client.fulfillments.iterate(FulfillmentFilter(pageSize=1))]
+    assert sorted(marked) == sorted(ids[3:])
