@@ -85,6 +85,9 @@ class ConnectionConfig(Section):
     #: The sync rules (see :mod:`stationmaster.sync.rules`), kept as data until used.
     rules: dict[str, Any] = Field(default_factory=dict)
     poll_seconds: float = Field(5.0, gt=0)
+    #: Environment variable holding the secret token in this connection's webhook URL;
+    #: without one the connection takes no webhooks (polling alone brings tracking back).
+    webhook_token_env: str | None = None
 
     @property
     def source_slug(self) -> str:

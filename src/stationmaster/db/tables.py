@@ -211,3 +211,89 @@ native_shipments = Table(
         ondelete="CASCADE",
     ),
 )
+
+tracked_packages = Table(
+    "tracked_packages",
+    metadata,
+    Column("connection", String(NAME), _connection_fk(), primary_key=True),
+    Column("source_id", String(KEY), primary_key=True),
+    # ``Package.key`` of the ShipStation record it came from, e.g. ``shipment:300000001``.
+    Column("package_key", String(KEY), primary_key=True),
+    # The ShipStation order the record belongs to (a split child's or a merge survivor's).
+    Column("order_id", BigInteger(), nullable=True),
+    Column("tracking_number", String(KEY), nullable=True),
+    Column("payload", json_column_type(), nullable=False),
+    # Once true, never false again: ShipStation cannot un-void a label.
+    Column("voided", Boolean(), nullable=False),
+    # True until the store has taken the package's latest state.
+    Column("pending", Boolean(), nullable=False),
+    Column("applied_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "connection", "pending"),
+)
+
+tracking_orders = Table(
+    "tracking_orders",
+    metadata,
+    Column("connection", String(NAME), _connection_fk(), primary_key=True),
+    Column("source_id", String(KEY), primary_key=True),
+    # The store's status before tracking first changed it, restored when every label is voided.
+    Column("status_before", String(40), nullable=True),
+    # The status tracking last wrote; a different one in the store means a person moved it.
+    Column("status_set", String(40), nullable=True),
+    Column("captured_at", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+tracking_links = Table(
+    "tracking_links",
+    metadata,
+    Column("connection", String(NAME), _connection_fk(), primary_key=True),
+    # A ShipStation order that is not one we pushed (a split child, a merge survivor) ...
+    Column("order_id", BigInteger(), primary_key=True),
+    # ... and the order key of ours whose shipments it carries.
+    Column("order_key", String(KEY), primary_key=True),
+    Column("relation", String(8), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("relation IN ('split', 'merge')", name="relation"),
+)
+
+tracking_errors = Table(
+    "tracking_errors",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("connection", String(NAME), _connection_fk(), nullable=False),
+    Column("source_id", String(KEY), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("state IN ('open', 'resolved')", name="state"),
+    Index(None, "connection", "state"),
+)
+
+
+RESOURCE_TYPE = 40  # webhook event names (``SHIP_NOTIFY``, ...)
+RESOURCE_URL = 2000  # ShipStation documents at most 200 characters; room for a longer one
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("connection", String(NAME), _connection_fk(), nullable=False),
+    # sha256 of resource_type and resource_url: a repeated delivery finds its first copy.
+    Column("dedupe_key", String(64), nullable=False),
+    Column("resource_type", String(RESOURCE_TYPE), nullable=False),
+    Column("resource_url", String(RESOURCE_URL), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("available_at", UTCDateTime(), nullable=False),
+    Column("done_at", UTCDateTime(), nullable=True),
+    Column("last_error", Text(), nullable=True),
+    UniqueConstraint("connection", "dedupe_key"),
+    CheckConstraint("state IN ('pending', 'done', 'failed')", name="state"),
+    Index(None, "connection", "state", "available_at"),
+)

@@ -62,3 +62,23 @@ class Store(Protocol):
     async def adjust_stock(self, sku: str, delta: int) -> int:
         """Change a SKU's on-hand quantity by ``delta``; returns the new quantity."""
         ...
+
+
+@runtime_checkable
+class PaymentCapture(Protocol):
+    """Optional: a store that can capture an authorised payment (capability ``payment_capture``).
+
+    Kept apart from :class:`Store` so that stores without payments need not pretend to have
+    them; :func:`payment_capture_of` says whether a store offers it.
+    """
+
+    async def capture_payment(self, source_id: str) -> None:
+        """Capture the payment of order ``source_id``; raises :class:`StoreError` on refusal."""
+        ...
+
+
+def payment_capture_of(store: Store) -> PaymentCapture | None:
+    """``store`` as a :class:`PaymentCapture` when it declares and implements the capability."""
+    if "payment_capture" in store.capabilities and isinstance(store, PaymentCapture):
+        return store
+    return None

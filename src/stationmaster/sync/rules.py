@@ -415,6 +415,53 @@ class LimitRules(RuleModel):
     source: Length = 50
 
 
+
+# --- tracking back to the store ---------------------------------------------------------------
+
+TrackingField = Literal["tracking_number", "carrier", "service", "ship_date", "items"]
+"""A package field that may flow back from ShipStation to the store."""
+
+TRACKING_FIELDS: Final[frozenset[TrackingField]] = frozenset(get_args(TrackingField))
+
+DEFAULT_KEEP_STATUSES: Final = frozenset(
+    {"cancelled", "canceled", "refunded", "completed", "delivered", "returned"}
+)
+
+
+class TrackingRules(RuleModel):
+    """What ShipStation's shipments do to the store's orders.
+
+    ``partially_shipped`` / ``shipped``: the store statuses written when some / every line has
+    shipped (recomputed from all live packages, so replays change nothing). ``keep_statuses``:
+    store statuses tracking never overwrites (matched like the status map). A cancellation
+    seen in ShipStation becomes ``cancelled`` in the store only with ``apply_cancellations``.
+    ``fields``: which package fields flow back (without ``items`` every label covers the whole
+    order). ``capture_payment_on_ship``: capture the payment through the store when the first
+    package ships (a failure is queued for replay and never holds tracking back).
+    ``poll_orders``: also read orders modified in ShipStation each pass (finds cancellations,
+    splits and merges). ``start``: where the first poll begins (default: the first push).
+    """
+
+    partially_shipped: Annotated[str, Field(min_length=1, max_length=40)] = "partially shipped"
+    shipped: Annotated[str, Field(min_length=1, max_length=40)] = "shipped"
+    cancelled: Annotated[str, Field(min_length=1, max_length=40)] = "cancelled"
+    apply_cancellations: bool = False
+    keep_statuses: frozenset[str] = DEFAULT_KEEP_STATUSES
+    fields: frozenset[TrackingField] = TRACKING_FIELDS
+    capture_payment_on_ship: bool = False
+    poll_orders: bool = True
+    start: AwareDatetime | None = None
+
+    @field_validator("keep_statuses")
+    @classmethod
+    def _normalize_kept(cls, given: frozenset[str]) -> frozenset[str]:
+        return frozenset(normalize_status(status) for status in given)
+
+    def keeps(self, store_status: str) -> bool:
+        """True when tracking must leave an order in ``store_status`` alone."""
+        return normalize_status(store_status) in self.keep_statuses
+
+
 # --- the whole table --------------------------------------------------------------------------
 
 
@@ -442,6 +489,7 @@ class Rules(RuleModel):
     marketplace: Annotated[str, Field(min_length=1)] | None = None
     write_back: WriteBackRules = Field(default_factory=WriteBackRules)
     limits: LimitRules = Field(default_factory=LimitRules)
+    tracking: TrackingRules = Field(default_factory=TrackingRules)
 
     @field_validator("tag_map")
     @classmethod
