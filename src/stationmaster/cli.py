@@ -33,8 +33,10 @@ app = App(
 )
 db_app = App(name="db", help="Database maintenance.")
 sync_app = App(name="sync", help="Run one sync pass now.")
+webhooks_app = App(name="webhooks", help="ShipStation webhook subscriptions.")
 app.command(db_app)
 app.command(sync_app)
+app.command(webhooks_app)
 
 console = Console(stderr=True)
 out = Console()
@@ -172,6 +174,47 @@ def push(
                 )
         finally:
             await engine.dispose()
+
+    _run(main)
+
+
+@webhooks_app.command(name="sync")
+def webhooks_sync(*, connection: list[str] | None = None, config: ConfigOption = None) -> None:
+    """Subscribe each connection's receiver to ShipStation's webhooks; remove stale ones.
+
+    Parameters
+    ----------
+    connection
+        Only these connections (default: every one with a webhook token).
+    """
+    from stationmaster.shipstation import ShipStationClient
+    from stationmaster.sync.subscriptions import sync_webhooks
+    from stationmaster.web.webhooks import webhook_targets
+
+    settings = _settings(config)
+    public_url = settings.web.public_url
+    if not public_url:
+        raise StationmasterError("set [web] public_url: ShipStation must be able to reach it")
+    chosen = [settings.connection(n) for n in connection] if connection else settings.connections
+    targets = webhook_targets(chosen)
+    if not targets:
+        raise StationmasterError("no connection has a webhook_token_env")
+
+    async def main() -> None:
+        for conn_config in chosen:
+            target = targets.get(conn_config.name)
+            if target is None:
+                continue
+            ss = conn_config.shipstation
+            async with ShipStationClient(ss.credentials(), base_url=ss.base_url) as client:
+                report = await sync_webhooks(
+                    client,
+                    connection=conn_config.name,
+                    public_url=public_url,
+                    token=target.token,
+                    store_id=ss.store_id,
+                )
+            out.print(f"{conn_config.name}: {report.summary()}")
 
     _run(main)
 
@@ -349,6 +392,7 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
     )
     from stationmaster.stores.native import NativeStore
     from stationmaster.web.app import create_app
+    from stationmaster.web.webhooks import webhook_targets
 
     settings = _settings(config)
 
@@ -372,6 +416,7 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
                         native_stores=natives,
                         budgets=LiveBudgets(runtimes),
                         api_token=api_token(settings),
+                        webhook_targets=webhook_targets(settings.connections),
                     )
                     console.print(f"serving http://{settings.web.host}:{settings.web.port}/")
                     group.start_soon(

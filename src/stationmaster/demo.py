@@ -2,11 +2,13 @@
 
 Everything runs in one process: SQLite in a work directory, the native store seeded with
 realistic orders (and new ones arriving every few seconds), the push loop at ShipStation's
-real rate limit, the emulator mounted at ``/shipstation``, and the status page.
+real rate limit, the emulator mounted at ``/shipstation`` (a simulated warehouse ships a share
+of what arrives there), tracking coming back to the store, and the status page.
 """
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,9 +112,29 @@ async def run_demo(
                     await store.ingest(make_order(n, placed_at=utcnow()))
                     n += 1
 
+        async def warehouse() -> None:
+            """Ship a share of what reached ShipStation, as its users would: labels, at times
+            two per order or only part of an order, and now and then a mark-as-shipped."""
+            rng = random.Random(5)
+            while not stop.is_set():
+                with anyio.move_on_after(arrival_seconds):
+                    await stop.wait()
+                for order in emulator.orders():
+                    if order["orderStatus"] != "awaiting_shipment" or rng.random() > 0.2:
+                        continue
+                    items = [i for i in order["items"] or [] if not i.get("adjustment")]
+                    roll = rng.random()
+                    if roll < 0.1:
+                        emulator.mark_shipped(order["orderId"])
+                    elif roll < 0.25 and len(items) > 1:
+                        emulator.ship_order(order["orderId"], items=[items[0]["lineItemKey"]])
+                    else:
+                        emulator.ship_order(order["orderId"])
+
         async with anyio.create_task_group() as group:
             group.start_soon(partial(serve_web, app, host, port, stop=stop))
             group.start_soon(arrivals)
+            group.start_soon(warehouse)
             await run_forever(runtimes, stop=stop)
     finally:
         await engine.dispose()

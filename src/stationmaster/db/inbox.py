@@ -14,6 +14,7 @@ failures; a pending entry that failed waits out a growing delay before it is due
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
@@ -73,8 +74,9 @@ class InboxCounts:
 
 
 def dedupe_key(resource_type: str, resource_url: str) -> str:
-    """The identity of a delivery: equal pairs, equal keys (a newline keeps the parts apart)."""
-    return hashlib.sha256(f"{resource_type}\n{resource_url}".encode()).hexdigest()
+    """The identity of a delivery: sha256 of the pair, encoded so no two pairs share a text."""
+    pair = json.dumps([resource_type, resource_url], ensure_ascii=False)
+    return hashlib.sha256(pair.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _entry(row: RowMapping) -> InboxEntry:

@@ -79,7 +79,11 @@ class _Server(uvicorn.Server):
 
 async def serve_web(app: ASGIApp, host: str, port: int, *, stop: anyio.Event) -> None:
     """Serve ``app`` until ``stop`` is set."""
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+    server = _Server(
+        uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
 
     async def stopper() -> None:
         await stop.wait()

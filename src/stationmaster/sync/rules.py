@@ -415,7 +415,6 @@ class LimitRules(RuleModel):
     source: Length = 50
 
 
-
 # --- tracking back to the store ---------------------------------------------------------------
 
 TrackingField = Literal["tracking_number", "carrier", "service", "ship_date", "items"]

@@ -105,9 +105,7 @@ def shipment_package(
     )
 
 
-def fulfillment_package(
-    fulfillment: ss.Fulfillment, fields: frozenset[TrackingField]
-) -> Package:
+def fulfillment_package(fulfillment: ss.Fulfillment, fields: frozenset[TrackingField]) -> Package:
     """The package a fulfillment (Mark as Shipped, a 3PL) makes: always the whole order.
 
     Its ship date is the Pacific calendar day of ShipStation's midnight timestamp."""
@@ -118,7 +116,9 @@ def fulfillment_package(
         tracking_number=_text(fulfillment.trackingNumber) if "tracking_number" in fields else None,
         carrier=_text(fulfillment.carrierCode) if "carrier" in fields else None,
         service=_text(fulfillment.fulfillmentServiceCode) if "service" in fields else None,
-        ship_date=ship_date.astimezone(PACIFIC).date() if ship_date is not None and "ship_date" in fields else None,
+        ship_date=ship_date.astimezone(PACIFIC).date()
+        if ship_date is not None and "ship_date" in fields
+        else None,
         voided=bool(fulfillment.voided),
     )
 

@@ -12,6 +12,7 @@ from stationmaster.shipstation import Budget
 from stationmaster.stores.native import NativeStore
 from stationmaster.web.ingest import ingest_router
 from stationmaster.web.status import status_router
+from stationmaster.web.webhooks import WebhookTarget, webhooks_router
 
 
 def create_app(
@@ -20,12 +21,15 @@ def create_app(
     native_stores: Mapping[str, NativeStore],
     budgets: Mapping[str, Budget],
     api_token: str,
+    webhook_targets: Mapping[str, WebhookTarget] | None = None,
     mounts: Mapping[str, ASGIApp] | None = None,
 ) -> FastAPI:
     """Assemble the web face; every part takes what it needs explicitly, nothing global."""
     app = FastAPI(title="stationmaster", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.include_router(status_router(engine, budgets, token=api_token))
     app.include_router(ingest_router(engine, stores=native_stores, token=api_token))
+    if webhook_targets:
+        app.include_router(webhooks_router(engine, connections=webhook_targets))
     for path, mounted in (mounts or {}).items():
         app.mount(path, mounted)
     return app

@@ -117,17 +117,22 @@ class _Origin:
 
     @classmethod
     def of(cls, base_url: str) -> "_Origin":
-        parts = urlsplit(base_url)
+        parts = urlsplit(base_url.strip())
         scheme = parts.scheme.lower()
+        unusable = ValueError(
+            f"ShipStation base URL must be an absolute http(s) URL without a user: {base_url!r}"
+        )
+        if scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+            raise unusable
         try:
             port = parts.port
         except ValueError:
-            port = None
-            scheme = ""
-        if scheme not in DEFAULT_PORTS or not parts.hostname or parts.username is not None:
-            raise ValueError(f"ShipStation base URL must be an absolute http(s) URL: {base_url!r}")
+            raise unusable from None
         return cls(
-            scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme], parts.path.rstrip("/")
+            scheme,
+            parts.hostname.lower(),
+            DEFAULT_PORTS[scheme] if port is None else port,
+            parts.path.rstrip("/"),
         )
 
     def accepts_host(self, host: str) -> bool:
@@ -153,10 +158,10 @@ class _Origin:
         if not self.accepts_host(host):
             return "host"
         try:
-            port = parts.port or DEFAULT_PORTS[self.scheme]
+            port = parts.port
         except ValueError:
             return "port"
-        if port != self.port:
+        if (DEFAULT_PORTS[self.scheme] if port is None else port) != self.port:
             return "port"
         if self.path and not (parts.path == self.path or parts.path.startswith(self.path + "/")):
             return "path"
@@ -164,7 +169,7 @@ class _Origin:
             sent = httpx2.URL(url)
         except httpx2.InvalidURL:
             return "syntax"
-        sent_port = sent.port or DEFAULT_PORTS.get(sent.scheme, -1)
+        sent_port = DEFAULT_PORTS.get(sent.scheme, -1) if sent.port is None else sent.port
         if (sent.scheme, sent.host.lower(), sent_port) != (self.scheme, host, self.port):
             return "parsers disagree"
         return None
@@ -301,7 +306,7 @@ def webhooks_router(
     async def receive(connection: str, token: str, request: Request) -> JSONResponse:
         """Store one ShipStation delivery for the connection; 202 once it is stored."""
         genuine = hmac.compare_digest(_digest(token), expected.get(connection, unmatchable))
-        if not genuine or connection not in origins:
+        if not genuine:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
         retry_after = limiter.wait(connection)
         if retry_after is not None:
