@@ -178,6 +178,39 @@ def push(
     _run(main)
 
 
+@sync_app.command
+def pull(*, connection: list[str] | None = None, config: ConfigOption = None) -> None:
+    """Bring tracking back now: work off the webhook inbox, then poll ShipStation.
+
+    Parameters
+    ----------
+    connection
+        Only these connections (default: every push connection).
+    """
+    from stationmaster.engine.runner import run_tracking
+    from stationmaster.engine.service import open_database, open_runtimes
+
+    settings = _settings(config)
+
+    async def main() -> None:
+        engine = await open_database(settings)
+        try:
+            runtimes = await open_runtimes(
+                settings, engine, owner=db.owner_id("cli"), names=connection
+            )
+            for runtime in runtimes:
+                s = await run_tracking(runtime)
+                out.print(
+                    f"{runtime.name}: fetched {s.fetched}, applied {s.applied}, "
+                    f"voided {s.voided}, statuses changed {s.statuses_changed}, "
+                    f"ignored {s.ignored}, calls {s.calls}"
+                )
+        finally:
+            await engine.dispose()
+
+    _run(main)
+
+
 @webhooks_app.command(name="sync")
 def webhooks_sync(*, connection: list[str] | None = None, config: ConfigOption = None) -> None:
     """Subscribe each connection's receiver to ShipStation's webhooks; remove stale ones.
@@ -364,7 +397,9 @@ def status(*, config: ConfigOption = None) -> None:
         finally:
             await engine.dispose()
 
-    table = Table("connection", "backlog", "pushed", "dead letters", "429s", "last success")
+    table = Table(
+        "connection", "backlog", "pushed", "dead letters", "429s", "tracked", "last success"
+    )
     for row in _run(main):
         last = row.last_success.strftime("%Y-%m-%d %H:%M:%S UTC") if row.last_success else "—"
         table.add_row(
@@ -373,6 +408,7 @@ def status(*, config: ConfigOption = None) -> None:
             str(row.pushed),
             str(row.failed),
             str(row.rate_limited),
+            str(row.tracked),
             last,
         )
     out.print(table)

@@ -53,6 +53,12 @@ def test_demo_pushes_seeded_orders_and_stops_cleanly(tmp_path: Path) -> None:
                 continue
             pushed = status["connections"][0]["pushed"]
         assert pushed >= 150, f"only {pushed} orders pushed"
+        tracked = 0
+        while time.monotonic() < deadline and tracked == 0:
+            time.sleep(0.5)
+            status = httpx2.get(f"{base}/api/v1/status", headers=auth, timeout=2).json()
+            tracked = status["connections"][0]["tracked"]
+        assert tracked > 0, "no tracking came back from the emulated warehouse"
         page = httpx2.get(f"{base}/", timeout=5)
         assert page.status_code == 200 and "demo" in page.text
         remote = httpx2.get(

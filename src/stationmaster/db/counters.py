@@ -1,4 +1,4 @@
-"""Per-connection numbers for the status page: backlog, pushed, failed, 429s, last success."""
+"""Per-connection numbers for the status page: backlog, pushed, failed, 429s, tracked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stationmaster.db.tables import audit_log, connections, dead_letters, outbox, sync_records
+from stationmaster.db.tables import (
+    audit_log,
+    connections,
+    dead_letters,
+    outbox,
+    sync_records,
+    tracked_packages,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,8 @@ class ConnectionCounters:
     last_success: datetime | None
     #: Answers of 429 (Too Many Requests) in the audit log.
     rate_limited: int = 0
+    #: Store orders with at least one live (not voided) package brought back from ShipStation.
+    tracked: int = 0
 
 
 async def connection_counters(
@@ -55,6 +64,14 @@ async def connection_counters(
         .group_by(audit_log.c.connection)
     )
     throttled = {name: int(count) for name, count in await conn.execute(throttled_query)}
+    tracked_query = (
+        select(
+            tracked_packages.c.connection, func.count(func.distinct(tracked_packages.c.source_id))
+        )
+        .where(tracked_packages.c.voided.is_(False))
+        .group_by(tracked_packages.c.connection)
+    )
+    tracked = {name: int(count) for name, count in await conn.execute(tracked_query)}
     return [
         ConnectionCounters(
             connection=name,
@@ -63,6 +80,7 @@ async def connection_counters(
             failed=failed.get(name, 0),
             last_success=pushed.get(name, (0, None))[1],
             rate_limited=throttled.get(name, 0),
+            tracked=tracked.get(name, 0),
         )
         for name in wanted
     ]

@@ -21,8 +21,10 @@ from stationmaster.engine.groups import task_group
 from stationmaster.engine.lease import KeyLease
 from stationmaster.shipstation import Budget, Credentials, ShipStationClient
 from stationmaster.stores.registry import open_store
+from stationmaster.sync.inbox import process_inbox
 from stationmaster.sync.push import AuditTrail, ConnectionStopped, PushStats, PushSync
 from stationmaster.sync.rules import load_rules
+from stationmaster.sync.tracking import Tracker, TrackStats
 
 log = structlog.get_logger("stationmaster.runner")
 
@@ -33,6 +35,7 @@ class Runtime:
 
     config: ConnectionConfig
     push: PushSync
+    tracker: Tracker
     lease: KeyLease
 
     @property
@@ -73,8 +76,9 @@ async def build_runtime(
         client=client,
         audit=audit,
     )
+    tracker = Tracker(engine, config.name, store, client, rules, source=config.source_slug)
     lease = KeyLease(engine, creds.key_id, owner, wait=lease_wait)
-    return Runtime(config, push, lease)
+    return Runtime(config, push, tracker, lease)
 
 
 async def run_pass(
@@ -129,12 +133,33 @@ async def drain(
             await anyio.sleep(idle)
 
 
+async def run_tracking(runtime: Runtime) -> TrackStats:
+    """One tracking pass under the key's lease: the webhook inbox, then a poll."""
+    push = runtime.push
+    async with runtime.lease.hold(push.client.budget) as budget:
+        push.client.budget = budget
+        return await track(runtime)
+
+
+async def track(runtime: Runtime) -> TrackStats:
+    """Deliveries first (they are fresher), then the poll that catches whatever they missed."""
+    stats = await process_inbox(
+        runtime.push.engine, runtime.name, runtime.push.client, runtime.tracker
+    )
+    stats.add(await runtime.tracker.poll())
+    return stats
+
+
 async def run_forever(
     runtimes: list[Runtime],
     *,
     stop: anyio.Event,
 ) -> None:
-    """Run every connection's loop until ``stop`` is set; a stopped connection logs and waits."""
+    """Run every connection's loop until ``stop`` is set; a stopped connection logs and waits.
+
+    Each round pushes what changed and brings tracking back; webhooks only make the inbox
+    non-empty, and the poll that follows every push is the truth.
+    """
 
     async def loop(runtime: Runtime) -> None:
         push = runtime.push
@@ -144,6 +169,7 @@ async def run_forever(
                     push.client.budget = budget
                     while not stop.is_set():
                         await drain(push)
+                        await track(runtime)
                         with anyio.move_on_after(runtime.config.poll_seconds):
                             await stop.wait()
             except ConnectionStopped as exc:

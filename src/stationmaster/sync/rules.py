@@ -97,6 +97,7 @@ DEFAULT_STATUS_MAP: Final[dict[str, SendableStatus]] = {
     "submitted": "awaiting_shipment",
     "failed_to_submit": "awaiting_shipment",
     "awaiting_shipment": "awaiting_shipment",
+    "partially_shipped": "shipped",
     "shipped": "shipped",
     "completed": "shipped",
     "cancelled": "cancelled",

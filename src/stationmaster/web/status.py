@@ -27,6 +27,7 @@ class ConnectionStatus:
     pushed: int
     failed: int
     rate_limited: int
+    tracked: int
     last_success: datetime | None
     budget_wait: float | None
     budget_limit: int | None
@@ -47,6 +48,7 @@ async def connection_statuses(
                 pushed=row.pushed,
                 failed=row.failed,
                 rate_limited=row.rate_limited,
+                tracked=row.tracked,
                 last_success=row.last_success,
                 budget_wait=round(budget.delay(), 1) if budget is not None else None,
                 budget_limit=budget.limit if budget is not None else None,
