@@ -114,8 +114,30 @@ async def test_duplicated_and_reordered_deliveries_change_nothing(engine: AsyncE
     assert await live_packages(pushing) == first
 
 
-def test_page_url_keeps_the_batch_and_asks_for_a_page() -> None:
-    url = "https://ssapi6.shipstation.com/shipments?storeID=1&batchId=abc&page=3"
-    assert page_url(url, 2) == (
-        "https://ssapi6.shipstation.com/shipments?storeID=1&batchId=abc&page=2&pageSize=500"
+def test_page_url_keeps_the_batch_and_asks_for_a_page_with_items() -> None:
+    url = (
+        "https://ssapi6.shipstation.com/shipments?storeID=1&batchId=abc"
+        "&includeShipmentItems=False&page=3"
     )
+    assert page_url(url, 2) == (
+        "https://ssapi6.shipstation.com/shipments?storeID=1&batchId=abc"
+        "&includeShipmentItems=True&page=2&pageSize=500"
+    )
+    orders = "https://ssapi.shipstation.com/orders?storeID=1&importBatch=x"
+    assert page_url(orders, 1).endswith("importBatch=x&page=1&pageSize=500")
+
+
+async def test_a_partial_label_announced_without_items_stays_partial(engine: AsyncEngine) -> None:
+    pushing, _ = await receiving(engine)
+    order = next(o for o in make_orders(40, seed=11) if len(o.lines) > 1)
+    await pushing.store.ingest_many(make_orders(40, seed=11))
+    await run_pass(pushing.runtime)
+    remote = next(
+        o for o in pushing.emulator.orders() if o["orderKey"] == f"shop:{order.source_id}"
+    )
+    await pushing.emulator.deliver_webhooks()
+    pushing.emulator.ship_order(remote["orderId"], items=[remote["items"][0]["lineItemKey"]])
+    await pushing.emulator.deliver_webhooks()
+    await process_inbox(engine, "shop", pushing.runtime.push.client, pushing.runtime.tracker)
+    [stored] = (await pushing.store.orders_by_id([order.source_id])).values()
+    assert stored.status == "partially shipped"

@@ -30,13 +30,20 @@ MAX_PAGES = 20
 
 
 def page_url(resource_url: str, page: int) -> str:
-    """The delivery's URL asking for ``page`` (and the largest page size)."""
+    """The delivery's URL asking for ``page`` (and the largest page size).
+
+    Shipments are always fetched with their items: a SHIP_NOTIFY's URL leaves them out, and
+    a label without items would read as covering the whole order, which a partial one does not.
+    """
     parts = urlsplit(resource_url)
+    replaced = ("page", "pagesize", "includeshipmentitems")
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in ("page", "pagesize")
+        if k.lower() not in replaced
     ]
+    if parts.path.rstrip("/").lower().endswith("/shipments"):
+        query.append(("includeShipmentItems", "True"))
     query += [("page", str(page)), ("pageSize", "500")]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
