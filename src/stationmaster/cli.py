@@ -425,6 +425,7 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
         open_runtimes,
         serve_web,
         stop_on_signals,
+        subscribe_webhooks,
     )
     from stationmaster.stores.native import NativeStore
     from stationmaster.web.app import create_app
@@ -439,6 +440,9 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
             runtimes = await open_runtimes(
                 settings, engine, owner=db.owner_id("run"), lease_wait=0.0
             )
+            if web:
+                for line in await subscribe_webhooks(settings, runtimes):
+                    console.print(f"webhooks {line}")
             async with anyio.create_task_group() as group:
                 group.start_soon(stop_on_signals, stop)
                 if web:

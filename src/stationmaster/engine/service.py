@@ -117,3 +117,34 @@ class LiveBudgets(Mapping[str, Budget]):
 
     def __len__(self) -> int:
         return len(self._runtimes)
+
+
+async def subscribe_webhooks(settings: Settings, runtimes: Sequence[Runtime]) -> list[str]:
+    """At start, point each connection's ShipStation webhooks at our receiver (public URL set).
+
+    Runs under each key's lease like any other call; returns one summary line per connection.
+    """
+    from stationmaster.sync.subscriptions import sync_webhooks
+    from stationmaster.web.webhooks import webhook_targets
+
+    public_url = settings.web.public_url
+    if not public_url:
+        return []
+    targets = webhook_targets(r.config for r in runtimes)
+    lines = []
+    for runtime in runtimes:
+        target = targets.get(runtime.name)
+        if target is None:
+            continue
+        client = runtime.push.client
+        async with runtime.lease.hold(client.budget) as budget:
+            client.budget = budget
+            report = await sync_webhooks(
+                client,
+                connection=runtime.name,
+                public_url=public_url,
+                token=target.token,
+                store_id=runtime.config.shipstation.store_id,
+            )
+        lines.append(f"{runtime.name}: {report.summary()}")
+    return lines
