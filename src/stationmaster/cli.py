@@ -347,7 +347,9 @@ def validate(
 
 
 @app.command(name="import")
-def import_orders(file: Path, /, *, connection: str, config: ConfigOption = None) -> None:
+def import_orders(
+    file: Path, /, *, connection: str | None = None, config: ConfigOption = None
+) -> None:
     """Load orders into a native store from a JSON-lines file (one order per line).
 
     Parameters
@@ -355,7 +357,7 @@ def import_orders(file: Path, /, *, connection: str, config: ConfigOption = None
     file
         The JSON-lines file.
     connection
-        The native connection to load into.
+        The native connection to load into (default: the only native one).
     """
     from stationmaster.engine.service import open_database
     from stationmaster.stores.ingest import import_jsonl
@@ -363,6 +365,11 @@ def import_orders(file: Path, /, *, connection: str, config: ConfigOption = None
     from stationmaster.stores.registry import open_store
 
     settings = _settings(config)
+    if connection is None:
+        natives = [c.name for c in settings.connections if c.store.kind == "native"]
+        if len(natives) != 1:
+            raise StationmasterError("name the native connection to load into: --connection")
+        connection = natives[0]
     conn_config = settings.connection(connection)
 
     async def main() -> object:

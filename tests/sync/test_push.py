@@ -184,3 +184,14 @@ async def test_two_passes_on_one_key_never_overlap(pushing: Pushing) -> None:
             await run_pass(pushing.runtime)
     await run_pass(pushing.runtime)
     assert len(pushing.remote_keys()) == 5
+
+
+async def test_a_backfill_rereads_the_store_and_still_sends_only_changes(pushing: Pushing) -> None:
+    orders = make_orders(10)
+    await seed(pushing, 10)
+    await run_pass(pushing.runtime)
+    pushing.emulator.clear_calls()
+    since = sorted(o.created_at for o in orders)[5]
+    stats = await run_pass(pushing.runtime, backfill=True, backfill_since=since)
+    assert stats.detected == 10 + 5  # the first pass read ten; the backfill five of them again
+    assert create_calls(pushing.emulator) == []  # unchanged: nothing to send
