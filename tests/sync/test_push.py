@@ -195,3 +195,16 @@ async def test_a_backfill_rereads_the_store_and_still_sends_only_changes(pushing
     stats = await run_pass(pushing.runtime, backfill=True, backfill_since=since)
     assert stats.detected == 10 + 5  # the first pass read ten; the backfill five of them again
     assert create_calls(pushing.emulator) == []  # unchanged: nothing to send
+
+
+async def test_the_sync_start_date_is_set_once(engine: object) -> None:
+    emulator = Emulator(EmulatorConfig(api_key="k", api_secret="s"))
+    first = {"eligibility": {"sync_start": "2026-01-01T00:00:00Z"}}
+    pushing = await wire(engine, emulator, rules=first)  # type: ignore[arg-type]
+    assert pushing.runtime.push.rules.eligibility.sync_start is not None
+    kept = await wire(engine, emulator)  # type: ignore[arg-type]
+    assert kept.runtime.push.rules.eligibility.sync_start == (
+        pushing.runtime.push.rules.eligibility.sync_start
+    )
+    with pytest.raises(db.SyncStartImmutable):
+        await wire(engine, emulator, rules={"eligibility": {"sync_start": "2025-06-01T00:00:00Z"}})  # type: ignore[arg-type]

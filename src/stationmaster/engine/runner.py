@@ -13,7 +13,7 @@ from datetime import datetime
 import anyio
 import httpx2
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stationmaster import db
 from stationmaster.config import ConnectionConfig
@@ -23,7 +23,7 @@ from stationmaster.shipstation import Budget, Credentials, ShipStationClient
 from stationmaster.stores.registry import open_store
 from stationmaster.sync.inbox import process_inbox
 from stationmaster.sync.push import AuditTrail, ConnectionStopped, PushStats, PushSync
-from stationmaster.sync.rules import load_rules
+from stationmaster.sync.rules import Rules, load_rules
 from stationmaster.sync.tracking import Tracker, TrackStats
 
 log = structlog.get_logger("stationmaster.runner")
@@ -59,6 +59,7 @@ async def build_runtime(
     creds = credentials or ss.credentials()
     async with engine.begin() as conn:
         await db.ensure_connection(conn, config.name, mode=config.mode, store_kind=store.kind)
+        rules = await _fixed_sync_start(conn, config.name, rules)
     audit = AuditTrail(engine, config.name)
     client = ShipStationClient(
         creds,
@@ -79,6 +80,22 @@ async def build_runtime(
     tracker = Tracker(engine, config.name, store, client, rules, source=config.source_slug)
     lease = KeyLease(engine, creds.key_id, owner, wait=lease_wait)
     return Runtime(config, push, tracker, lease)
+
+
+async def _fixed_sync_start(conn: AsyncConnection, name: str, rules: Rules) -> Rules:
+    """The sync start date is set once: a different one later is refused, a missing one kept.
+
+    Moving it would either bring back orders deliberately left out or drop synced ones.
+    """
+    wanted = rules.eligibility.sync_start
+    if wanted is not None:
+        await db.set_sync_start(conn, name, wanted)
+        return rules
+    row = await db.get_connection(conn, name)
+    if row is None or row.sync_start is None:
+        return rules
+    eligibility = rules.eligibility.model_copy(update={"sync_start": row.sync_start})
+    return rules.model_copy(update={"eligibility": eligibility})
 
 
 async def run_pass(
