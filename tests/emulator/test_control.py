@@ -25,7 +25,7 @@ async def control(emu: Emulator) -> AsyncIterator[httpx2.AsyncClient]:
 
 async def test_index_lists_endpoints(control: httpx2.AsyncClient) -> None:
     endpoints = (await control.get("")).json()["endpoints"]
-    assert "POST /_emulator/faults" in endpoints and len(endpoints) == 18
+    assert "POST /_emulator/faults" in endpoints and len(endpoints) == 25
 
 
 async def test_seed_reset_and_config(

@@ -27,7 +27,9 @@ from stationmaster.wiretime import OffsetMode
 FilterBounds = Literal["documented", "strict", "inclusive"]
 
 #: Fields that hold credentials or live objects; kept out of reprs and the control API.
-PRIVATE_FIELDS = frozenset({"api_key", "api_secret", "extra_key_pairs", "webhook_transport"})
+PRIVATE_FIELDS = frozenset(
+    {"api_key", "api_secret", "extra_key_pairs", "webhook_transport", "customstore_transport"}
+)
 
 
 def _rate_limit_body() -> dict[str, JsonValue]:
@@ -103,6 +105,14 @@ class EmulatorConfig(BaseModel):
     webhook_random_seed: int = 0
     #: Where deliveries go; ``None`` means the network. Tests pass an ``httpx2.ASGITransport``.
     webhook_transport: httpx2.AsyncBaseTransport | None = Field(None, repr=False, exclude=True)
+
+    # Custom Store (custom-store-xml.md §7) ------------------------------------------------------
+    #: Timeout of one export GET or shipnotify POST.
+    customstore_timeout_seconds: PositiveFloat = 30.0
+    #: Tries per shipnotify POST (retry on non-2xx or no answer).
+    shipnotify_attempts: PositiveInt = 1
+    #: Where export GETs and shipnotify POSTs go; ``None`` means the network.
+    customstore_transport: httpx2.AsyncBaseTransport | None = Field(None, repr=False, exclude=True)
 
     # §13 split and merge ------------------------------------------------------------------------
     split_child_key: Literal["suffix", "guid"] = "suffix"

@@ -11,7 +11,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import BaseModel, ConfigDict, JsonValue, NonNegativeFloat, PositiveInt
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    JsonValue,
+    NonNegativeFloat,
+    PositiveInt,
+)
 
 from stationmaster.emulator.app import ControlHandler
 from stationmaster.emulator.faults import FaultSpec
@@ -76,7 +83,13 @@ class SeedBody(_Body):
     warehouses: list[dict[str, JsonValue]] = []
     tags: list[dict[str, JsonValue]] = []
     users: list[dict[str, JsonValue]] = []
+    custom_stores: list[dict[str, JsonValue]] = []
     notify: bool = False
+
+
+class PullBody(_Body):
+    start_date: AwareDatetime | None = None
+    end_date: AwareDatetime | None = None
 
 
 def _body(model: type[M], body: JsonValue) -> M:
@@ -110,6 +123,7 @@ async def seed(emu: Emulator, params: Params, body: JsonValue) -> Reply:
         warehouses=values.warehouses,
         tags=values.tags,
         users=values.users,
+        custom_stores=values.custom_stores,
         notify=values.notify,
     )
     return ok({"created": created})
@@ -199,6 +213,56 @@ async def deliver(emu: Emulator, params: Params, body: JsonValue) -> Reply:
     return ok({"results": [r.to_json() for r in results]})
 
 
+async def add_custom_store(emu: Emulator, params: Params, body: JsonValue) -> Reply:
+    if not isinstance(body, dict):
+        raise ValueError("The body must be a JSON object with url, username and password.")
+    store = emu.seed(custom_stores=[body])["custom_stores"][0]
+    link = emu.custom_store(store["storeId"])
+    return ok({"store": store, "custom_store": link.public_dict()}, 201)
+
+
+async def list_custom_stores(emu: Emulator, params: Params, body: JsonValue) -> Reply:
+    stores = [
+        {"store_id": store_id, **link.public_dict()}
+        for store_id, link in sorted(emu.account.custom_stores.items())
+    ]
+    return ok({"custom_stores": stores})
+
+
+async def pull(emu: Emulator, params: Params, body: JsonValue) -> Reply:
+    values = _body(PullBody, body)
+    result = await emu.pull_custom_store(params["storeId"], values.start_date, values.end_date)
+    return ok(result.to_json())
+
+
+async def list_pulls(emu: Emulator, params: Params, body: JsonValue) -> Reply:
+    return ok({"pulls": [p.to_json() for p in emu.pulls]})
+
+
+async def run_refreshes(emu: Emulator, params: Params, body: JsonValue) -> Reply:
+    return ok({"pulls": [p.to_json() for p in await emu.run_refreshes()]})
+
+
+async def list_shipnotices(emu: Emulator, params: Params, body: JsonValue) -> Reply:
+    pending = [
+        {
+            "notice_id": n.id,
+            "store_id": n.store_id,
+            "order_number": n.order_number,
+            "params": dict(n.params),
+            "body": n.body.decode("utf-8"),
+        }
+        for n in emu.pending_shipnotices
+    ]
+    return ok({"pending": pending, "sent": [r.to_json() for r in emu.shipnotices]})
+
+
+async def deliver_shipnotices(emu: Emulator, params: Params, body: JsonValue) -> Reply:
+    values = _body(DeliverBody, body)
+    results = await emu.deliver_shipnotices(due_only=values.due_only)
+    return ok({"results": [r.to_json() for r in results]})
+
+
 async def read_clock(emu: Emulator, params: Params, body: JsonValue) -> Reply:
     return ok(_clock(emu))
 
@@ -228,6 +292,13 @@ ROUTES: tuple[tuple[str, str, ControlFn], ...] = (
     ("DELETE", "/_emulator/calls", clear_calls),
     ("GET", "/_emulator/webhooks", pending_webhooks),
     ("POST", "/_emulator/webhooks/deliver", deliver),
+    ("GET", "/_emulator/custom-stores", list_custom_stores),
+    ("POST", "/_emulator/custom-stores", add_custom_store),
+    ("POST", "/_emulator/custom-stores/{storeId}/pull", pull),
+    ("GET", "/_emulator/custom-stores/pulls", list_pulls),
+    ("POST", "/_emulator/custom-stores/refreshes", run_refreshes),
+    ("GET", "/_emulator/shipnotices", list_shipnotices),
+    ("POST", "/_emulator/shipnotices/deliver", deliver_shipnotices),
     ("GET", "/_emulator/clock", read_clock),
     ("POST", "/_emulator/clock/advance", advance),
     ("GET", "/_emulator/config", read_config),

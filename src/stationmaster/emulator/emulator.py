@@ -14,8 +14,9 @@ are not thread-safe: under :func:`~stationmaster.emulator.server.serve`, use the
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import httpx2
 
@@ -38,12 +39,23 @@ from stationmaster.emulator.clock import Clock, SystemClock
 from stationmaster.emulator.config import EmulatorConfig
 from stationmaster.emulator.control import control_handler
 from stationmaster.emulator.customers import store_customer
+from stationmaster.emulator.customstore import (
+    NoticeResult,
+    PullFailed,
+    PullResult,
+    client,
+    failed_pull,
+    fetch_export,
+    import_pages,
+    post_notice,
+    record_notice,
+)
 from stationmaster.emulator.delivery import DeliveryResult, send
 from stationmaster.emulator.faults import ActiveFault, FaultKind, FaultQueue, FaultSpec
 from stationmaster.emulator.gateway import Gateway
 from stationmaster.emulator.orderlogic import release_due_holds, upsert_order
 from stationmaster.emulator.ratelimit import FixedWindowLimiter
-from stationmaster.emulator.refusals import Refused
+from stationmaster.emulator.refusals import Missing, Refused
 from stationmaster.emulator.schemas import CUSTOMER, PRODUCT, STORE, TAG, USER, WAREHOUSE
 from stationmaster.emulator.shipping import (
     Pick,
@@ -53,13 +65,24 @@ from stationmaster.emulator.shipping import (
     void_label,
 )
 from stationmaster.emulator.splitmerge import merge_orders, split_order
-from stationmaster.emulator.state import Account, Delivery, clone
+from stationmaster.emulator.state import Account, Delivery, PendingNotice, clone
+from stationmaster.emulator.storelink import CustomStoreLink
 from stationmaster.emulator.transport import EmulatorTransport
 from stationmaster.emulator.webhooks import queue_order_notify
 from stationmaster.emulator.wire import Wire, new_guid
 
 #: What :meth:`Emulator.seed` accepts, in the order it stores them (references point backwards).
-SEED_KINDS = ("tags", "users", "stores", "warehouses", "products", "customers", "orders")
+SEED_KINDS = (
+    "tags",
+    "users",
+    "stores",
+    "custom_stores",
+    "warehouses",
+    "products",
+    "customers",
+    "orders",
+)
+CUSTOM_STORE_MARKETPLACE = 46
 
 
 class Emulator:
@@ -73,6 +96,10 @@ class Emulator:
         self._calls: list[RecordedCall] = []
         #: Every webhook POST sent so far (newest last).
         self.deliveries: list[DeliveryResult] = []
+        #: Every Custom Store pull so far (newest last).
+        self.pulls: list[PullResult] = []
+        #: Every shipnotify POST sent so far (newest last).
+        self.shipnotices: list[NoticeResult] = []
         self._rng = random.Random(self.config.webhook_random_seed)
         self.backend = Backend(
             self.config, self.clock, Account(), self.faults, lambda: self._base_url
@@ -98,6 +125,8 @@ class Emulator:
             self.limiter.clear()
         self._calls.clear()
         self.deliveries.clear()
+        self.pulls.clear()
+        self.shipnotices.clear()
         self._rng.seed(self.config.webhook_random_seed)
 
     def reset(self) -> None:
@@ -149,6 +178,7 @@ class Emulator:
         warehouses: Sequence[Wire] = (),
         tags: Sequence[Wire] = (),
         users: Sequence[Wire] = (),
+        custom_stores: Sequence[Wire] = (),
         notify: bool = False,
     ) -> dict[str, list[Wire]]:
         """Add data in ShipStation's wire shape; returns the stored objects per kind.
@@ -157,8 +187,10 @@ class Emulator:
         Seeded orders may carry read-only history (``orderId``, ``createDate``, ``modifyDate``,
         ``holdUntilDate``, ``userId``, split/merge marks) and skip the locked-status rule.
         ``notify=True`` treats the orders as a store import and queues ORDER_NOTIFY.
+        ``custom_stores`` take the arguments of :meth:`add_custom_store` (snake_case).
         """
         given = {
+            "custom_stores": custom_stores,
             "tags": tags,
             "users": users,
             "stores": stores,
@@ -180,11 +212,41 @@ class Emulator:
                         created[kind].append(clone(result.order))
                         if result.notify:
                             notify_ids.append(result.order["orderId"])
+                    elif kind == "custom_stores":
+                        created[kind].append(clone(self._link_store(account, raw, where)))
                     else:
                         created[kind].append(clone(self._seed_one(account, kind, raw, where)))
             if notify:
                 queue_order_notify(self.backend, notify_ids)
         return created
+
+    def _link_store(self, account: Account, raw: object, where: str) -> Wire:
+        if not isinstance(raw, Mapping):
+            raise Refused(f"{where}: expected an object, got {type(raw).__name__}.")
+        values = dict(raw)
+        store_id = values.pop("store_id", None)
+        store_name = values.pop("store_name", "Custom Store")
+        try:
+            link = CustomStoreLink.model_validate(values)
+        except ValueError as exc:
+            raise Refused(f"{where}: {exc}") from None
+        if store_id is None:
+            created = self._seed_one(
+                account,
+                "stores",
+                {"storeName": store_name, "marketplaceId": CUSTOM_STORE_MARKETPLACE},
+                where,
+            )
+            store_id = created["storeId"]
+        store = account.stores.get(store_id) if isinstance(store_id, int) else None
+        if store is None:
+            raise Refused(f"{where}: store {store_id!r} does not exist.")
+        if store["marketplaceId"] != CUSTOM_STORE_MARKETPLACE:
+            raise Refused(f"{where}: store {store_id} is not a Custom Store (marketplace 46).")
+        account.custom_stores[store_id] = link
+        row = {**store, "integrationUrl": link.url, "statusMappings": link.status_mappings()}
+        account.stores[store_id] = row
+        return row
 
     def _seed_one(self, account: Account, kind: str, raw: object, where: str) -> Wire:
         now = self.clock.now()
@@ -238,6 +300,110 @@ class Emulator:
         row = customer_row(account, values, account.customers.get(customer_id), customer_id, now)
         store_customer(account, row)
         return row
+
+    # -- Custom Store ---------------------------------------------------------------------
+
+    def add_custom_store(
+        self,
+        *,
+        url: str,
+        username: str,
+        password: str,
+        store_id: int | None = None,
+        store_name: str = "Custom Store",
+        **options: object,
+    ) -> Wire:
+        """Set up a Custom Store as ShipStation's store-setup form does; the store row.
+
+        Without ``store_id`` a new store of marketplace 46 is created; with one, that store
+        (which must be a Custom Store, like the default ``310555``) gets the setup. ``options``
+        are the other :class:`CustomStoreLink` fields (``paid_status="paid,processing"``,
+        ``credentials="query"``, ...).
+        """
+        raw = {"url": url, "username": username, "password": password, **options}
+        raw.update(store_id=store_id, store_name=store_name)
+        with self._change() as account:
+            return clone(self._link_store(account, raw, "custom store"))
+
+    def custom_store(self, store_id: int) -> CustomStoreLink:
+        """The Custom Store setup of a store (``Missing`` if it has none)."""
+        link = self.backend.account.custom_stores.get(store_id)
+        if link is None:
+            raise Missing(f"Store {store_id} is not set up as a Custom Store.")
+        return link
+
+    async def pull_custom_store(
+        self,
+        store_id: int,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+    ) -> PullResult:
+        """Refresh a Custom Store: fetch every export page of the window, then import.
+
+        The window defaults to [end of the last successful window, now] (the first one looks
+        back ``lookback_minutes``). A failed pull imports nothing and does not move the window.
+        """
+        link = self.custom_store(store_id)
+        now = self.clock.now()
+        end = end if end is not None else now
+        if start is None:
+            last = self.backend.account.custom_store_windows.get(store_id)
+            start = last if last is not None else end - timedelta(minutes=link.lookback_minutes)
+        if start.tzinfo is None or end.tzinfo is None:
+            raise Refused("start and end must be aware datetimes (UTC).")
+        if start > end:
+            raise Refused(f"start {start.isoformat()} is after end {end.isoformat()}.")
+        async with client(self.backend, transport or self.config.customstore_transport) as http:
+            try:
+                pages, fetches = await fetch_export(http, link, start, end)
+            except PullFailed as exc:
+                result = failed_pull(store_id, start, end, exc)
+            else:
+                with self._change():
+                    result = import_pages(self.backend, store_id, link, pages, start, end, fetches)
+        self.pulls.append(result)
+        return result
+
+    async def run_refreshes(self) -> list[PullResult]:
+        """Pull every Custom Store whose refresh was asked for through ``/stores/refreshstore``."""
+        account = self.backend.account
+        asked = list(dict.fromkeys(account.refresh_requests))
+        account.refresh_requests = []
+        return [
+            await self.pull_custom_store(store_id)
+            for store_id in asked
+            if store_id in account.custom_stores
+        ]
+
+    @property
+    def pending_shipnotices(self) -> list[PendingNotice]:
+        return list(self.backend.account.notice_outbox)
+
+    async def deliver_shipnotices(
+        self, transport: httpx2.AsyncBaseTransport | None = None, *, due_only: bool = False
+    ) -> list[NoticeResult]:
+        """Send queued shipnotify POSTs (``due_only``: those ``webhook_delay_seconds`` old)."""
+        account = self.backend.account
+        due = list(account.notice_outbox)
+        if due_only:
+            cutoff = self.clock.monotonic() - self.config.webhook_delay_seconds
+            due = [n for n in due if n.queued_at <= cutoff]
+        taken = {n.id for n in due}
+        account.notice_outbox = [n for n in account.notice_outbox if n.id not in taken]
+        results: list[NoticeResult] = []
+        if not due:
+            return results
+        async with client(self.backend, transport or self.config.customstore_transport) as http:
+            for notice in due:
+                link = self.backend.account.custom_stores.get(notice.store_id)
+                result = await post_notice(http, link, notice, self.config.shipnotify_attempts)
+                with self._change():
+                    record_notice(self.backend, result)
+                results.append(result)
+        self.shipnotices.extend(results)
+        return results
 
     # -- reading ----------------------------------------------------------------------------
 

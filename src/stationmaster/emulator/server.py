@@ -1,8 +1,9 @@
 """Serving the emulator over real HTTP with uvicorn (``serve()``, ``stationmaster emulator``).
 
 The served emulator also delivers webhooks by itself: a background task sends each queued
-delivery once it is ``webhook_delay_seconds`` old. Its HTTP protocol lets a ``drop`` fault
-really cut the TCP connection. The log says where it serves, never the key pair.
+delivery once it is ``webhook_delay_seconds`` old, runs the Custom Store refreshes asked for
+through the API, and sends shipnotify POSTs after the same delay. Its HTTP protocol lets a
+``drop`` fault really cut the TCP connection. The log says where it serves, never the key pair.
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ class EmulatorServer:
                 await self.emulator.deliver_webhooks(due_only=True)
             except Exception:
                 log.exception("webhook delivery failed")
+            try:
+                await self.emulator.run_refreshes()
+                await self.emulator.deliver_shipnotices(due_only=True)
+            except Exception:
+                log.exception("Custom Store refresh or ship notice failed")
 
 
 def serve(

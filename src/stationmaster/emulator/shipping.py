@@ -2,7 +2,8 @@
 
 Each function checks everything first and raises :class:`Refused` or :class:`Missing` before it
 changes anything; then it stores the result, moves the order to ``shipped`` and queues the
-webhooks ShipStation would send (SHIP_NOTIFY for labels; nothing for mark-as-shipped or voids).
+webhooks ShipStation would send (SHIP_NOTIFY for labels; nothing for mark-as-shipped or voids),
+plus the shipnotify POST when the order belongs to a Custom Store (labels and mark-as-shipped).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from stationmaster.emulator.labels import new_fulfillment, new_shipment, shipmen
 from stationmaster.emulator.orderbuild import default_store_id, default_warehouse_id
 from stationmaster.emulator.orderlogic import change_status
 from stationmaster.emulator.refusals import Missing, Refused
+from stationmaster.emulator.shipnotice import queue_fulfillment_notice, queue_label_notice
 from stationmaster.emulator.state import clone
 from stationmaster.emulator.webhooks import queue_order_notify, queue_ship_notify
 from stationmaster.emulator.wire import Wire, stamp
@@ -122,6 +124,7 @@ def label_for_order(
     account.label_data[row["shipmentId"]] = pdf
     _mark_shipped(backend, order, row["shipDate"])
     queue_ship_notify(backend, [row["shipmentId"]])
+    queue_label_notice(backend, order, row)
     return {**clone(row), "labelData": pdf}
 
 
@@ -204,4 +207,5 @@ def mark_as_shipped(
     )
     account.fulfillments[row["fulfillmentId"]] = row
     _mark_shipped(backend, order, day)
+    queue_fulfillment_notice(backend, order, row)
     return clone(row)

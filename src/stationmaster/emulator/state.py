@@ -11,8 +11,10 @@ import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Literal, TypeVar
 
+from stationmaster.emulator.storelink import CustomStoreLink
 from stationmaster.emulator.wire import Wire
 
 _Row = TypeVar("_Row", Wire, list[Wire])
@@ -32,6 +34,7 @@ IdKind = Literal[
     "tag",
     "delivery",
     "tracking",
+    "notice",
 ]
 
 #: Where each id sequence starts: distinct ranges make a mixed-up id obvious in a failing test.
@@ -50,6 +53,7 @@ FIRST_IDS: dict[IdKind, int] = {
     "tag": 9_001,
     "delivery": 1,
     "tracking": 1,
+    "notice": 1,
 }
 
 
@@ -66,6 +70,23 @@ class Delivery:
 
     def payload(self) -> dict[str, str]:
         return {"resource_url": self.resource_url, "resource_type": self.resource_type}
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """A Custom Store shipnotify POST waiting to be sent (query and body fixed when queued)."""
+
+    id: int
+    store_id: int
+    order_id: int
+    order_number: str
+    #: The label (``shipmentId``) or the mark-as-shipped fulfillment behind the notice.
+    shipment_id: int | None
+    fulfillment_id: int | None
+    #: ``action``, ``order_number``, ``carrier``, ``service``, ``tracking_number``, in order.
+    params: tuple[tuple[str, str], ...]
+    body: bytes
+    queued_at: float
 
 
 @dataclass(frozen=True)
@@ -114,6 +135,14 @@ class Account:
     inactive_users: set[str] = field(default_factory=set)
     webhooks: dict[int, Wire] = field(default_factory=dict)
     outbox: list[Delivery] = field(default_factory=list)
+    #: storeId -> its Custom Store setup (stores of marketplace 46 that ShipStation pulls).
+    custom_stores: dict[int, CustomStoreLink] = field(default_factory=dict)
+    #: storeId -> where the last successful export window ended (the next one starts there).
+    custom_store_windows: dict[int, datetime] = field(default_factory=dict)
+    #: Custom Stores asked to refresh through the API, waiting for the puller.
+    refresh_requests: list[int] = field(default_factory=list)
+    #: shipnotify POSTs waiting to be sent.
+    notice_outbox: list[PendingNotice] = field(default_factory=list)
     next_ids: dict[IdKind, int] = field(default_factory=lambda: dict(FIRST_IDS))
     seller_id: int = 100_000
 

@@ -4,7 +4,8 @@ Lists carry ``statusMappings: null`` (ShipStation's lists have the key, without 
 ``GET /stores/{id}`` carries the mappings. A refresh reports "Updating orders" for
 :data:`REFRESH_SECONDS` of emulator time, then "Idle" (status ids are the emulator's own).
 Naming a store refreshes it if it is active; naming none refreshes every active store whose
-marketplace can refresh (not the manual store).
+marketplace can refresh (not the manual store). A Custom Store's refresh is queued for the
+puller (:meth:`Emulator.run_refreshes`; a served emulator runs it by itself).
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ def refresh_store(backend: Backend, request: ApiRequest) -> Reply:
             row["refreshDate"] = refresh_date
         account.stores[store["storeId"]] = row
         account.store_refresh[store["storeId"]] = RefreshState(started_at=backend.clock.monotonic())
+        if store["storeId"] in account.custom_stores:
+            account.refresh_requests.append(store["storeId"])
     return success("A refresh has been requested for the store(s).")
 
 
