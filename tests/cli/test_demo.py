@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx2
 
-from tests.cli.test_emulator_command import free_port
+from tests.served import free_port
 
 
 def test_demo_pushes_seeded_orders_and_stops_cleanly(tmp_path: Path) -> None:

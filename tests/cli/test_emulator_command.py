@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 
 import httpx2
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.served import free_port, wait_until_serving
 
 
 def test_emulator_command_serves_stores_with_basic_auth() -> None:
@@ -37,15 +31,7 @@ def test_emulator_command_serves_stores_with_basic_auth() -> None:
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 20
-        response = None
-        while time.monotonic() < deadline:
-            try:
-                response = httpx2.get(f"http://127.0.0.1:{port}/stores", auth=("K", "S"), timeout=2)
-                break
-            except httpx2.TransportError:
-                time.sleep(0.1)
-        assert response is not None, "the emulator did not start within 20 s"
+        response = wait_until_serving(port)
         assert response.status_code == 200
         assert response.json()[0]["storeId"]
         assert response.headers["X-Rate-Limit-Limit"] == "5"

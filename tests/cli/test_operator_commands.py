@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 from stationmaster.testing.factories import make_orders
-from tests.cli.test_emulator_command import free_port
-from tests.sync.test_crash import wait_until_serving
+from tests.served import served_emulator
 
 
 def command(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -27,27 +26,11 @@ def command(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 
 
 def test_import_validate_push_status_replay(tmp_path: Path) -> None:
-    port = free_port()
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stationmaster",
-            "emulator",
-            "--port",
-            str(port),
-            "--api-key",
-            "K",
-            "--api-secret",
-            "S",
-            "--limit",
-            "40",
-            "--window-seconds",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with served_emulator() as port:
+        _check_operator_commands(tmp_path, port)
+
+
+def _check_operator_commands(tmp_path: Path, port: int) -> None:
     env = dict(
         os.environ,
         SHIPSTATION_KEY="K",
@@ -55,50 +38,45 @@ def test_import_validate_push_status_replay(tmp_path: Path) -> None:
         STATIONMASTER__CONNECTIONS__MAIN__SHIPSTATION__BASE_URL=f"http://127.0.0.1:{port}",
         STATIONMASTER__CONNECTIONS__MAIN__SHIPSTATION__WINDOW_SECONDS="2",
     )
-    try:
-        wait_until_serving(port)
-        init = command("init", env=env, cwd=tmp_path)
-        assert init.returncode == 0, init.stderr
-        assert (tmp_path / "stationmaster.toml").exists()
+    init = command("init", env=env, cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    assert (tmp_path / "stationmaster.toml").exists()
 
-        orders = make_orders(12, seed=4)
-        broken = orders[3].model_copy(update={"shipping": None, "billing": None})
-        lines = [o.model_dump_json() for o in orders[:3]] + [broken.model_dump_json()]
-        lines += [o.model_dump_json() for o in orders[4:]] + ["{not json", ""]
-        (tmp_path / "orders.jsonl").write_text("\n".join(lines), encoding="utf-8")
-        imported = command("import", "orders.jsonl", env=env, cwd=tmp_path)
-        assert imported.returncode == 0, imported.stderr
-        assert "12" in imported.stdout and "line 13" in imported.stdout
+    orders = make_orders(12, seed=4)
+    broken = orders[3].model_copy(update={"shipping": None, "billing": None})
+    lines = [o.model_dump_json() for o in orders[:3]] + [broken.model_dump_json()]
+    lines += [o.model_dump_json() for o in orders[4:]] + ["{not json", ""]
+    (tmp_path / "orders.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    imported = command("import", "orders.jsonl", env=env, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "12" in imported.stdout and "line 13" in imported.stdout
 
-        checked = command("validate", "--csv", "problems.csv", env=env, cwd=tmp_path)
-        assert checked.returncode == 1  # one order would be refused
-        with (tmp_path / "problems.csv").open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        assert any(r["source_id"] == broken.source_id and r["severity"] == "error" for r in rows)
+    checked = command("validate", "--csv", "problems.csv", env=env, cwd=tmp_path)
+    assert checked.returncode == 1  # one order would be refused
+    with (tmp_path / "problems.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert any(r["source_id"] == broken.source_id and r["severity"] == "error" for r in rows)
 
-        pushed = command("sync", "push", env=env, cwd=tmp_path)
-        assert pushed.returncode == 0, pushed.stderr
-        assert "accepted 11" in pushed.stdout and "refused 1" in pushed.stdout
+    pushed = command("sync", "push", env=env, cwd=tmp_path)
+    assert pushed.returncode == 0, pushed.stderr
+    assert "accepted 11" in pushed.stdout and "refused 1" in pushed.stdout
 
-        status = command("status", env=env, cwd=tmp_path)
-        assert status.returncode == 0 and "main" in status.stdout and "11" in status.stdout
+    status = command("status", env=env, cwd=tmp_path)
+    assert status.returncode == 0 and "main" in status.stdout and "11" in status.stdout
 
-        nothing = command("replay", env=env, cwd=tmp_path)
-        assert nothing.returncode == 2 and "--all" in nothing.stderr
-        replayed = command("replay", "--all", env=env, cwd=tmp_path)
-        assert replayed.returncode == 0 and "replayed 0" in replayed.stdout
+    nothing = command("replay", env=env, cwd=tmp_path)
+    assert nothing.returncode == 2 and "--all" in nothing.stderr
+    replayed = command("replay", "--all", env=env, cwd=tmp_path)
+    assert replayed.returncode == 0 and "replayed 0" in replayed.stdout
 
-        listed = subprocess.run(
-            ["curl", "-s", "-u", "K:S", f"http://127.0.0.1:{port}/orders?pageSize=500"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-        assert json.loads(listed.stdout)["total"] == 11
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
+    listed = subprocess.run(
+        ["curl", "-s", "-u", "K:S", f"http://127.0.0.1:{port}/orders?pageSize=500"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    assert json.loads(listed.stdout)["total"] == 11
 
 
 def test_a_bad_config_is_a_clear_error(tmp_path: Path) -> None:

@@ -13,35 +13,19 @@ from pathlib import Path
 import httpx2
 
 from stationmaster.testing.factories import make_order
-from tests.cli.test_emulator_command import free_port
-from tests.sync.test_crash import wait_until_serving
+from tests.served import free_port, served_emulator
 
 TOKEN = "api-token-for-the-run-test-0123"
 HOOK_TOKEN = "webhook-token-for-the-run-test-01"
 
 
 def test_run_subscribes_webhooks_ingests_and_pushes(tmp_path: Path) -> None:
-    ss_port, web_port = free_port(), free_port()
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stationmaster",
-            "emulator",
-            "--port",
-            str(ss_port),
-            "--api-key",
-            "K",
-            "--api-secret",
-            "S",
-            "--limit",
-            "40",
-            "--window-seconds",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    web_port = free_port()
+    with served_emulator() as ss_port:
+        _check_run(tmp_path, ss_port, web_port)
+
+
+def _check_run(tmp_path: Path, ss_port: int, web_port: int) -> None:
     config = tmp_path / "stationmaster.toml"
     config.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "run.db"}"\n\n'
@@ -59,15 +43,13 @@ def test_run_subscribes_webhooks_ingests_and_pushes(tmp_path: Path) -> None:
         STATIONMASTER_API_TOKEN=TOKEN,
         MAIN_WEBHOOK_TOKEN=HOOK_TOKEN,
     )
-    service = None
+    service = subprocess.Popen(
+        [sys.executable, "-m", "stationmaster", "run", "--config", str(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
-        wait_until_serving(ss_port)
-        service = subprocess.Popen(
-            [sys.executable, "-m", "stationmaster", "run", "--config", str(config)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
         base = f"http://127.0.0.1:{web_port}"
         auth = {"Authorization": f"Bearer {TOKEN}"}
         order = make_order(1)
@@ -96,10 +78,7 @@ def test_run_subscribes_webhooks_ingests_and_pushes(tmp_path: Path) -> None:
         assert urls == {f"https://hooks.example.com/webhooks/shipstation/main/{HOOK_TOKEN}"}
         assert len(hooks.json()["webhooks"]) == 3
     finally:
-        if service is not None:
-            service.send_signal(signal.SIGTERM)
-            _, err = service.communicate(timeout=30)
-        emulator.terminate()
-        emulator.wait(timeout=10)
+        service.send_signal(signal.SIGTERM)
+        _, err = service.communicate(timeout=30)
     assert service.returncode == 0, err.decode()[-2000:]
     assert TOKEN.encode() not in err and HOOK_TOKEN.encode() not in err

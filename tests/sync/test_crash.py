@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,25 +23,9 @@ import httpx2
 from stationmaster import db
 from stationmaster.stores.native import NativeStore
 from stationmaster.testing.factories import make_orders
+from tests.served import served_emulator
 
 ORDERS = 600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_serving(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx2.get(f"http://127.0.0.1:{port}/stores", auth=("K", "S"), timeout=1)
-            return
-        except httpx2.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("emulator did not start")
 
 
 def remote_keys(port: int) -> Counter[str]:
@@ -78,29 +61,7 @@ async def seed(url: str) -> set[str]:
 
 
 def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    port = free_port()
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stationmaster",
-            "emulator",
-            "--port",
-            str(port),
-            "--api-key",
-            "K",
-            "--api-secret",
-            "S",
-            "--limit",
-            "40",
-            "--window-seconds",
-            "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_serving(port)
+    with served_emulator(limit=40, window_seconds=1) as port:
         url = f"sqlite:///{tmp_path / 'crash.db'}"
         expected = anyio.run(seed, url)
         config = tmp_path / "stationmaster.toml"
@@ -126,9 +87,6 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path: Path) -> N
         final = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
         assert final.returncode == 0, final.stderr.decode()[-2000:]
         keys = remote_keys(port)
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
     assert kills >= 3, "the sync finished too fast to be killed; raise ORDERS"
     assert set(keys) == expected, f"lost: {len(expected - set(keys))}"
     assert max(keys.values()) == 1, "an order reached ShipStation twice"
