@@ -39,7 +39,7 @@ app.command(sync_app)
 app.command(webhooks_app)
 
 console = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)
 T = TypeVar("T")
 
 ConfigOption = Annotated[Path | None, Parameter(name="--config", help="Configuration file.")]
@@ -428,6 +428,7 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
     from stationmaster.engine.service import (
         LiveBudgets,
         api_token,
+        customstore_targets,
         open_database,
         open_runtimes,
         serve_web,
@@ -464,6 +465,7 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
                         budgets=LiveBudgets(runtimes),
                         api_token=api_token(settings),
                         webhook_targets=webhook_targets(settings.connections),
+                        customstore_targets=await customstore_targets(settings, engine),
                     )
                     console.print(f"serving http://{settings.web.host}:{settings.web.port}/")
                     group.start_soon(
@@ -541,6 +543,8 @@ def demo(
     port: int = 8800,
     workdir: Path | None = None,
     orders: int = 300,
+    customstore_user: str = "demo-xml",
+    customstore_password: str | None = None,
 ) -> None:
     """Everything at once, zero configuration: a seeded store syncing to an emulated ShipStation.
 
@@ -554,6 +558,10 @@ def demo(
         Where the SQLite database lives (default: a new temporary directory).
     orders
         How many orders to seed the store with.
+    customstore_user
+        User of the demo's Custom Store endpoint (``/customstore/demo-xml``).
+    customstore_password
+        Its password (default: a new random one, printed at start).
     """
     from stationmaster.demo import DemoInfo, run_demo
     from stationmaster.engine.service import stop_on_signals
@@ -571,6 +579,10 @@ def demo(
             "(Basic auth demo-key:demo-secret)"
         )
         out.print(f"  order API token (this run only): {info.api_token}")
+        out.print(
+            f"  Custom Store: {info.customstore_url} "
+            f"(user {info.customstore_user}, password {info.customstore_password})"
+        )
         out.print("  Ctrl-C stops")
 
     async def main() -> None:
@@ -578,7 +590,14 @@ def demo(
         async with anyio.create_task_group() as group:
             group.start_soon(stop_on_signals, stop)
             await run_demo(
-                host=host, port=port, workdir=where, orders=orders, stop=stop, on_ready=ready
+                host=host,
+                port=port,
+                workdir=where,
+                orders=orders,
+                stop=stop,
+                customstore_user=customstore_user,
+                customstore_password=customstore_password,
+                on_ready=ready,
             )
             group.cancel_scope.cancel()
 

@@ -88,6 +88,10 @@ class ConnectionConfig(Section):
     #: Environment variable holding the secret token in this connection's webhook URL;
     #: without one the connection takes no webhooks (polling alone brings tracking back).
     webhook_token_env: str | None = None
+    #: Environment variables holding the user name and password ShipStation sends to this
+    #: connection's Custom Store URL (``mode = "pull"``); without both the URL refuses everyone.
+    customstore_user_env: str | None = None
+    customstore_password_env: str | None = None
 
     @property
     def source_slug(self) -> str:

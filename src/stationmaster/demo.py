@@ -3,7 +3,9 @@
 Everything runs in one process: SQLite in a work directory, the native store seeded with
 realistic orders (and new ones arriving every few seconds), the push loop at ShipStation's
 real rate limit, the emulator mounted at ``/shipstation`` (a simulated warehouse ships a share
-of what arrives there), tracking coming back to the store, and the status page.
+of what arrives there), tracking coming back to the store, and the status page. The same store
+is also served as a Custom Store (``/customstore/demo-xml``), which the emulator pulls now and
+then and answers with ship notices, so both modes run side by side.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 import anyio
+import httpx2
 
 from stationmaster import db
 from stationmaster.config import (
@@ -34,11 +37,13 @@ from stationmaster.shipstation import Credentials
 from stationmaster.stores.native import NativeStore
 from stationmaster.testing.factories import make_order
 from stationmaster.web.app import create_app
+from stationmaster.web.customstore import CustomStoreTarget
 from stationmaster.wiretime import utcnow
 
 DEMO_KEY = "demo-key"
 DEMO_SECRET = "demo-secret"
 CONNECTION = "demo"
+XML_CONNECTION = "demo-xml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,9 @@ class DemoInfo:
     workdir: Path
     api_token: str
     seeded: int
+    customstore_url: str
+    customstore_user: str
+    customstore_password: str = field(repr=False)
 
 
 async def run_demo(
@@ -59,6 +67,8 @@ async def run_demo(
     orders: int,
     stop: anyio.Event,
     arrival_seconds: float = 3.0,
+    customstore_user: str = "demo-xml",
+    customstore_password: str | None = None,
     on_ready: Callable[[DemoInfo], None] | None = None,
 ) -> None:
     """Seed, serve and sync until ``stop`` is set."""
@@ -90,18 +100,39 @@ async def run_demo(
         if not isinstance(store, NativeStore):  # the demo connection is native by construction
             raise TypeError(f"demo store is {type(store).__name__}, not NativeStore")
         start = utcnow() - timedelta(hours=6)
-        for n in range(orders):
-            await store.ingest(make_order(n, placed_at=start + timedelta(seconds=60 * n)))
+        await store.ingest_many(
+            [make_order(n, placed_at=start + timedelta(seconds=60 * n)) for n in range(orders)]
+        )
         token = secrets.token_urlsafe(24)
+        password = customstore_password or secrets.token_urlsafe(12)
+        async with engine.begin() as conn:
+            await db.ensure_connection(conn, XML_CONNECTION, mode="pull", store_kind=store.kind)
+        pull = CustomStoreTarget(
+            XML_CONNECTION, customstore_user, password, store, runtimes[0].push.rules, "demo"
+        )
         app = create_app(
             engine,
             native_stores={CONNECTION: store},
             budgets=LiveBudgets(runtimes),
             api_token=token,
+            customstore_targets={XML_CONNECTION: pull},
             mounts={"/shipstation": emulator.app},
         )
+        base = f"http://{host}:{port}"
+        customstore_url = f"{base}/customstore/{XML_CONNECTION}"
+        xml_store = emulator.add_custom_store(
+            url=customstore_url,
+            username=customstore_user,
+            password=password,
+            store_name="stationmaster demo (Custom Store)",
+        )
+        to_us = httpx2.ASGITransport(app=app)
         if on_ready is not None:
-            on_ready(DemoInfo(f"http://{host}:{port}/", workdir, token, orders))
+            on_ready(
+                DemoInfo(
+                    f"{base}/", workdir, token, orders, customstore_url, customstore_user, password
+                )
+            )
 
         async def arrivals() -> None:
             n = orders
@@ -116,9 +147,14 @@ async def run_demo(
             """Ship a share of what reached ShipStation, as its users would: labels, at times
             two per order or only part of an order, and now and then a mark-as-shipped."""
             rng = random.Random(5)
+            rounds = 0
             while not stop.is_set():
                 with anyio.move_on_after(arrival_seconds):
                     await stop.wait()
+                if rounds % 3 == 0:  # now and then ShipStation pulls the Custom Store too
+                    await emulator.pull_custom_store(xml_store["storeId"], transport=to_us)
+                await emulator.deliver_shipnotices(transport=to_us)
+                rounds += 1
                 for order in emulator.orders():
                     if order["orderStatus"] != "awaiting_shipment" or rng.random() > 0.2:
                         continue

@@ -131,3 +131,63 @@ def render_v1_date(value: datetime | date) -> str:
 def pacific_midnight(day: date) -> datetime:
     """The UTC instant at which a Pacific calendar day starts."""
     return datetime(day.year, day.month, day.day, tzinfo=PACIFIC).astimezone(UTC)
+
+
+# --- Custom Store XML: UTC, never Pacific -------------------------------------------------------
+# The Custom Store protocol (export windows, OrderDate, LastModified, LabelCreateDate) speaks
+# UTC wall time; only REST v1 speaks Pacific. The two must never be "fixed" into each other.
+
+_CUSTOMSTORE = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])[Mm])?",
+    re.ASCII,
+)
+_CUSTOMSTORE_COMPACT = re.compile(r"(\d{2})(\d{2})(\d{4})[^0-9](\d{2})(\d{2})", re.ASCII)
+_CUSTOMSTORE_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+
+
+def parse_customstore(text: str) -> datetime:
+    """A Custom Store time (UTC wall time) as an aware UTC datetime.
+
+    Accepts ``MM/dd/yyyy HH:mm`` and the looser forms seen from ShipStation and its plugins:
+    one-digit month, day or hour, optional ``:ss``, optional ``AM``/``PM``, and the compact
+    ``MMDDYYYYxHHMM`` (any one non-digit as ``x``).
+    """
+    stripped = text.strip()
+    match = _CUSTOMSTORE.fullmatch(stripped)
+    meridiem: str | None = None
+    if match is not None:
+        month, day, year, hour, minute, second, meridiem = match.groups()
+    elif (compact := _CUSTOMSTORE_COMPACT.fullmatch(stripped)) is not None:
+        month, day, year, hour, minute = compact.groups()
+        second = None
+    else:
+        raise WireTimeError(f"not a Custom Store time (MM/dd/yyyy HH:mm): {text!r}")
+    hours = int(hour)
+    if meridiem is not None:
+        if not 1 <= hours <= 12:
+            raise WireTimeError(f"not a 12-hour time: {text!r}")
+        hours = hours % 12 + (12 if meridiem in "Pp" else 0)
+    try:
+        return datetime(
+            int(year), int(month), int(day), hours, int(minute), int(second or 0), tzinfo=UTC
+        )
+    except ValueError as exc:
+        raise WireTimeError(f"not a real date or time: {text!r}") from exc
+
+
+def parse_customstore_date(text: str) -> date:
+    """A Custom Store calendar date, ``MM/dd/yyyy`` (a ShipNotice's ``ShipDate``)."""
+    match = _CUSTOMSTORE_DATE.fullmatch(text.strip())
+    if match is None:
+        raise WireTimeError(f"not a Custom Store date (MM/dd/yyyy): {text!r}")
+    month, day, year = match.groups()
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError as exc:
+        raise WireTimeError(f"not a real date: {text!r}") from exc
+
+
+def render_customstore(dt: datetime) -> str:
+    """``MM/dd/yyyy HH:mm`` in UTC, 24-hour: what the Custom Store export writes and asks with."""
+    _require_aware(dt)
+    return dt.astimezone(UTC).strftime("%m/%d/%Y %H:%M")

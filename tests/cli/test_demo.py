@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -33,14 +34,20 @@ def test_demo_pushes_seeded_orders_and_stops_cleanly(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     token = ""
+    xml_line = ""
     try:
         assert process.stdout is not None
         for _ in range(20):
             line = process.stdout.readline().decode()
             if "token" in line:
                 token = line.rsplit(":", 1)[1].strip()
+            if "Custom Store" in line:
+                xml_line = line
                 break
         assert token, "the demo did not print its API token"
+        match = re.search(r"(http\S+) \(user (\S+), password (\S+)\)", xml_line)
+        assert match, xml_line
+        xml_url, xml_user, xml_password = match.groups()
         auth = {"Authorization": f"Bearer {token}"}
         assert httpx2.get(f"{base}/api/v1/status", timeout=5).status_code == 401
         deadline = time.monotonic() + 90
@@ -61,6 +68,18 @@ def test_demo_pushes_seeded_orders_and_stops_cleanly(tmp_path: Path) -> None:
         assert tracked > 0, "no tracking came back from the emulated warehouse"
         page = httpx2.get(f"{base}/", timeout=5)
         assert page.status_code == 200 and "demo" in page.text
+        export = httpx2.get(
+            xml_url,
+            params={
+                "action": "export",
+                "start_date": "01/01/2000 00:00",
+                "end_date": "12/31/2099 00:00",
+            },
+            auth=(xml_user, xml_password),
+            timeout=10,
+        )
+        assert export.status_code == 200 and "<Orders" in export.text
+        assert httpx2.get(xml_url, params={"action": "export"}, timeout=5).status_code == 401
         remote = httpx2.get(
             f"{base}/shipstation/orders",
             params={"pageSize": 500},

@@ -180,6 +180,8 @@ native_orders = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("connection", "order_key"),
     UniqueConstraint("connection", "change_seq"),
+    # The Custom Store export walks a window of modification times in this order.
+    Index(None, "connection", "updated_at", "source_id"),
 )
 
 native_stock = Table(

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 import httpx2
@@ -22,6 +23,9 @@ from stationmaster.config import Settings
 from stationmaster.engine.runner import Runtime, build_runtime
 from stationmaster.errors import ConfigError
 from stationmaster.shipstation import Budget, Credentials
+
+if TYPE_CHECKING:
+    from stationmaster.web.customstore import CustomStoreTarget
 
 
 async def open_database(settings: Settings) -> AsyncEngine:
@@ -148,3 +152,40 @@ async def subscribe_webhooks(settings: Settings, runtimes: Sequence[Runtime]) ->
             )
         lines.append(f"{runtime.name}: {report.summary()}")
     return lines
+
+
+async def customstore_targets(
+    settings: Settings, engine: AsyncEngine
+) -> dict[str, CustomStoreTarget]:
+    """The Custom Store endpoint's targets: one per pull-mode connection, with its credentials."""
+    from stationmaster.stores.native import NativeStore
+    from stationmaster.stores.registry import open_store
+    from stationmaster.sync.rules import load_rules
+    from stationmaster.web.customstore import CustomStoreTarget, customstore_target_credentials
+
+    targets: dict[str, CustomStoreTarget] = {}
+    for config in settings.connections:
+        if config.mode != "pull":
+            continue
+        credentials = customstore_target_credentials(
+            config.customstore_user_env, config.customstore_password_env
+        )
+        if credentials is None:
+            raise ConfigError(
+                f"connection {config.name!r} is in pull mode: set customstore_user_env and "
+                "customstore_password_env, and the variables they name"
+            )
+        store = open_store(config, engine)
+        if not isinstance(store, NativeStore):
+            raise ConfigError(f"connection {config.name!r}: pull mode serves native stores only")
+        async with engine.begin() as conn:
+            await db.ensure_connection(conn, config.name, mode="pull", store_kind=store.kind)
+        targets[config.name] = CustomStoreTarget(
+            config.name,
+            credentials[0],
+            credentials[1],
+            store,
+            load_rules(config.rules),
+            config.source_slug,
+        )
+    return targets

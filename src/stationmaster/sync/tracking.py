@@ -389,6 +389,17 @@ class Tracker:
             writes += self._writes(packages, fulfillment.orderId, tracking or None)
         await self._commit(writes, stats)
 
+    async def apply_packages(
+        self, packages: dict[str, Package], *, order_id: int | None = None
+    ) -> TrackStats:
+        """Apply packages that arrived by another road (a Custom Store ship notice), keyed by
+        source id, through the same record-deliver-settle path as polled labels."""
+        stats = TrackStats(fetched=len(packages))
+        for source_id, package in packages.items():
+            writes = self._writes({source_id: package}, order_id, package.tracking_number)
+            await self._commit(writes, stats)
+        return stats
+
     def _writes(
         self, packages: dict[str, Package], order_id: int | None, tracking: str | None
     ) -> list[db.TrackedWrite]:
