@@ -44,6 +44,10 @@ MAX_OPTIONS: Final = 10
 """The guide's limit per item (the schema allows 100): the stricter one is kept."""
 _WEIGHT_UNITS: Final = {"ounces": "Ounces", "pounds": "Pounds", "grams": "Grams"}
 _BOUNDARY_CACHE: Final = 512
+#: How long a window's order count is reused while ShipStation walks its pages. Counting the
+#: window is a scan of its index range, so counting it again for every page would make a
+#: whole export grow with the square of the window.
+_COUNT_TTL: Final = timedelta(minutes=5)
 
 
 class ExportRequestError(ValueError):
@@ -132,6 +136,7 @@ class NativeExport:
         self.options = options if options is not None else ExportOptions()
         self.now = now
         self._boundaries: OrderedDict[tuple[datetime, datetime, int], ExportKey] = OrderedDict()
+        self._counts: OrderedDict[tuple[datetime, datetime], tuple[int, datetime]] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"NativeExport(connection={self.connection!r})"
@@ -142,7 +147,7 @@ class NativeExport:
             raise ExportRequestError(f"page must be 1 or more, got {page}")
         size = self.options.page_size
         async with self.engine.connect() as conn:
-            total = await count_modified(conn, self.connection, window.start, window.stop)
+            total = await self._count(conn, window, page)
             pages = -(-total // size)
             if pages > MAX_PAGES:
                 raise ExportRequestError(
@@ -168,6 +173,19 @@ class NativeExport:
                 result.orders.append(nodes)
                 result.repaired += repaired
         return result
+
+    async def _count(self, conn: AsyncConnection, window: Window, page: int) -> int:
+        """The window's order count: counted on page 1, reused for the pages that follow."""
+        key, now = (window.start, window.end), self.now()
+        cached = self._counts.get(key)
+        if page > 1 and cached is not None and now - cached[1] < _COUNT_TTL:
+            return cached[0]
+        total = await count_modified(conn, self.connection, window.start, window.stop)
+        self._counts[key] = (total, now)
+        self._counts.move_to_end(key)
+        while len(self._counts) > _BOUNDARY_CACHE:
+            self._counts.popitem(last=False)
+        return total
 
     async def _start_of(self, conn: AsyncConnection, window: Window, page: int) -> ExportKey | None:
         if page == 1:
