@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx2
 
 from stationmaster.testing.factories import make_orders
 from tests.served import served_emulator
@@ -69,14 +70,10 @@ def _check_operator_commands(tmp_path: Path, port: int) -> None:
     replayed = command("replay", "--all", env=env, cwd=tmp_path)
     assert replayed.returncode == 0 and "replayed 0" in replayed.stdout
 
-    listed = subprocess.run(
-        ["curl", "-s", "-u", "K:S", f"http://127.0.0.1:{port}/orders?pageSize=500"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
+    listed = httpx2.get(
+        f"http://127.0.0.1:{port}/orders", params={"pageSize": 500}, auth=("K", "S"), timeout=10
     )
-    assert json.loads(listed.stdout)["total"] == 11
+    assert listed.json()["total"] == 11
 
 
 def test_a_bad_config_is_a_clear_error(tmp_path: Path) -> None:
