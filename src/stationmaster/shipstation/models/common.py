@@ -112,3 +112,20 @@ class SuccessResponse(WireModel):
 
     success: bool | None = None
     message: str | None = None
+
+
+class LineFields(WireModel):
+    """The fields an order line and a shipped line share (ShipStation copies one to the other)."""
+
+    orderItemId: int | None = None
+    lineItemKey: str | None = None
+    sku: str | None = None
+    name: str | None = None
+    imageUrl: str | None = None
+    weight: Weight | None = None
+    quantity: int | None = None
+    unitPrice: Money | None = None
+    warehouseLocation: str | None = None
+    options: list[ItemOption] | None = None
+    productId: int | None = None
+    fulfillmentSku: str | None = None

@@ -18,7 +18,7 @@ from stationmaster.shipstation.models.common import (
     Dimensions,
     InsuranceOptions,
     InternationalOptions,
-    ItemOption,
+    LineFields,
     Weight,
 )
 from stationmaster.shipstation.models.fields import (
@@ -30,23 +30,11 @@ from stationmaster.shipstation.models.fields import (
 )
 
 
-class OrderItem(WireModel):
+class OrderItem(LineFields):
     """One order line. Always send ``lineItemKey``: it is how lines are matched on update."""
 
-    orderItemId: int | None = None
-    lineItemKey: str | None = None
-    sku: str | None = None
-    name: str | None = None
-    imageUrl: str | None = None
-    weight: Weight | None = None
-    quantity: int | None = None
-    unitPrice: Money | None = None
     taxAmount: Money | None = None
     shippingAmount: Money | None = None
-    warehouseLocation: str | None = None
-    options: list[ItemOption] | None = None
-    productId: int | None = None
-    fulfillmentSku: str | None = None
     adjustment: bool | None = None
     upc: str | None = None
     createDate: V1ShortDateTime | None = None

@@ -15,27 +15,14 @@ from stationmaster.shipstation.models.common import (
     Dimensions,
     InsuranceOptions,
     InternationalOptions,
-    ItemOption,
+    LineFields,
     Weight,
 )
 from stationmaster.shipstation.models.fields import Money, NullDroppingList, V1Date, V1DateTime
 
 
-class ShipmentItem(WireModel):
+class ShipmentItem(LineFields):
     """A line in a shipment; only listed with ``includeShipmentItems=true``."""
-
-    orderItemId: int | None = None
-    lineItemKey: str | None = None
-    sku: str | None = None
-    name: str | None = None
-    imageUrl: str | None = None
-    weight: Weight | None = None
-    quantity: int | None = None
-    unitPrice: Money | None = None
-    warehouseLocation: str | None = None
-    options: list[ItemOption] | None = None
-    productId: int | None = None
-    fulfillmentSku: str | None = None
 
 
 class Shipment(WireModel):
