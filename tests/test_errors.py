@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
+from datetime import UTC, datetime, timedelta
 
 import httpx2
 import pytest
@@ -114,3 +116,80 @@ def test_resolution_retryable() -> None:
     assert errors.Resolution("retry", "x").retryable
     assert errors.Resolution("rate_limited", "x", 3.0).retryable
     assert not errors.Resolution("fail_record", "x").retryable
+
+
+def v2_response(status: int, error_type: str, error_code: str, **headers: str) -> httpx2.Response:
+    body = {
+        "request_id": "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+        "errors": [
+            {
+                "error_source": "ShipStation",
+                "error_type": error_type,
+                "error_code": error_code,
+                "message": f"{error_code} happened",
+            }
+        ],
+    }
+    request = httpx2.Request("POST", "https://api.shipstation.com/v2/inventory")
+    return httpx2.Response(status, json=body, headers=headers, request=request)
+
+
+@pytest.mark.parametrize(
+    ("subject", "kind", "error_type"),
+    [
+        (v2_response(429, "system", "rate_limit_exceeded"), "rate_limited", errors.RateLimited),
+        (v2_response(503, "system", "rate_limit_exceeded"), "rate_limited", errors.RateLimited),
+        (
+            v2_response(400, "account_status", "subscription_inactive"),
+            "fail_connection",
+            errors.AccountError,
+        ),
+        (v2_response(400, "security", "forbidden"), "fail_connection", errors.AuthenticationError),
+        (
+            v2_response(401, "security", "unauthorized"),
+            "fail_connection",
+            errors.AuthenticationError,
+        ),
+        (
+            v2_response(400, "validation", "invalid_field_value"),
+            "fail_record",
+            errors.ValidationError,
+        ),
+        (
+            v2_response(400, "business_rules", "invalid_field_value"),
+            "fail_record",
+            errors.ValidationError,
+        ),
+        (v2_response(404, "validation", "invalid_identifier"), "fail_record", errors.NotFound),
+        (v2_response(500, "system", "unspecified"), "retry", errors.ServerError),
+    ],
+)
+def test_v2_answers_resolve_by_the_same_table(
+    subject: httpx2.Response, kind: str, error_type: type[errors.ResponseError]
+) -> None:
+    assert classify(subject).kind == kind
+    error = error_for(subject, "POST /v2/inventory")
+    assert type(error) is error_type
+    assert error.resolution == classify(subject)
+    code = json.loads(subject.content)["errors"][0]["error_code"]
+    assert f"{code} happened" in str(error)  # the message comes from errors[0].message
+
+
+def test_v2_rate_limit_wait_comes_from_retry_after() -> None:
+    assert (
+        classify(v2_response(429, "system", "rate_limit_exceeded", **{"Retry-After": "7"})).wait
+        == 7.0
+    )
+    assert classify(response(429, None, **{"Retry-After": "12"})).wait == 12.0
+    in_30_s = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (classify(response(429, None, **{"Retry-After": in_30_s})).wait or 0) <= 30
+    for unreadable in ("soon", "-4", "nan", "Mon, 99 Foo 2026"):
+        wait = classify(response(429, None, **{"Retry-After": unreadable})).wait
+        assert wait == errors.DEFAULT_RATE_LIMIT_WAIT
+    assert classify(v2_response(429, "system", "rate_limit_exceeded")).wait == 60.0
+
+
+def test_a_v1_reset_header_still_wins_over_retry_after() -> None:
+    both = response(429, None, **{"X-Rate-Limit-Reset": "17", "Retry-After": "3"})
+    assert classify(both).wait == 17.0
+    assert classify(both).reason == "throttled"  # the v1 row, not the v2 one

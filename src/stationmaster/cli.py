@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import anyio
 from cyclopts import App, Parameter
@@ -27,16 +27,25 @@ from stationmaster import db
 from stationmaster.config import DEFAULT_FILE, Settings, load_settings
 from stationmaster.errors import StationmasterError
 
+if TYPE_CHECKING:
+    from stationmaster.stock.reconcile import Reconciled
+
 app = App(
     name="stationmaster",
-    help="Keep a store's orders, tracking and stock in step with ShipStation.",
+    help=(
+        "Keep a store's orders, tracking and stock in step with ShipStation.\n\n"
+        "Before the command, --django-settings MODULE sets up a Django shop (the oscar store) "
+        "from that settings module."
+    ),
 )
 db_app = App(name="db", help="Database maintenance.")
 sync_app = App(name="sync", help="Run one sync pass now.")
 webhooks_app = App(name="webhooks", help="ShipStation webhook subscriptions.")
+stock_app = App(name="stock", help="Stock: keyed adjustments and the full reconcile.")
 app.command(db_app)
 app.command(sync_app)
 app.command(webhooks_app)
+app.command(stock_app)
 
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -252,6 +261,169 @@ def webhooks_sync(*, connection: list[str] | None = None, config: ConfigOption =
     _run(main)
 
 
+@stock_app.command(name="reconcile")
+def stock_reconcile(
+    *,
+    connection: list[str] | None = None,
+    dry_run: bool = False,
+    wait: float = 0.0,
+    limit: int = 100,
+    config: ConfigOption = None,
+) -> None:
+    """Set the store's stock from ShipStation's inventory now, with a progress bar.
+
+    Locks the store's levels, reads every ShipStation level, subtracts the orders ShipStation
+    has not taken yet, and writes the differences in one transaction.
+
+    Parameters
+    ----------
+    connection
+        Only these connections (default: every one with stock.inventory_api_key_env).
+    dry_run
+        Print the deltas in a table and write nothing.
+    wait
+        Seconds to wait for a reconcile another process is running (default: give up).
+    limit
+        Rows of the dry run's table (0: every changed SKU).
+    """
+    from stationmaster.engine.service import open_database
+    from stationmaster.stock.setup import open_reconciler
+
+    settings = _settings(config)
+    if connection:
+        chosen = [settings.connection(name) for name in connection]
+    else:
+        chosen = [c for c in settings.connections if c.stock.inventory_api_key_env is not None]
+    if not chosen:
+        raise StationmasterError(
+            "no connection reconciles stock: set stock.inventory_api_key_env on one"
+        )
+
+    async def main() -> list[Reconciled]:
+        engine = await open_database(settings)
+        done: list[Reconciled] = []
+        try:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as progress:
+                for conn_config in chosen:
+                    reconciler = await open_reconciler(
+                        conn_config, engine, owner=db.owner_id("cli")
+                    )
+                    task = progress.add_task(conn_config.name, total=None, detail="")
+
+                    def report(
+                        phase: str, count: int, total: int | None, task: TaskID = task
+                    ) -> None:
+                        progress.update(task, completed=count, total=total, detail=phase)
+
+                    done.append(await reconciler.run(dry_run=dry_run, wait=wait, progress=report))
+        finally:
+            await engine.dispose()
+        return done
+
+    for result in _run(main):
+        out.print(result.summary())
+        if dry_run:
+            out.print(_deltas_table(result, limit))
+
+
+def _deltas_table(result: Reconciled, limit: int) -> Table:
+    changes = [change for change in result.plan.changes if change.delta or change.created]
+    shown = changes if limit <= 0 else changes[:limit]
+    table = Table(
+        "sku",
+        "store now",
+        "ShipStation available",
+        "not yet in ShipStation",
+        "target",
+        "delta",
+        title=f"{result.connection}: deltas of a dry run (nothing written)",
+        caption=f"{len(changes) - len(shown)} more not shown"
+        if len(shown) < len(changes)
+        else None,
+    )
+    for change in shown:
+        note = " (new)" if change.created else " (oversold)" if change.oversold else ""
+        table.add_row(
+            change.sku + note,
+            str(change.current),
+            str(change.available),
+            str(change.demand),
+            str(change.target),
+            f"{change.delta:+d}",
+        )
+    return table
+
+
+@stock_app.command(name="adjust")
+def stock_adjust(
+    sku: str,
+    delta: int,
+    /,
+    *,
+    key: str,
+    reason: str | None = None,
+    connection: str | None = None,
+    config: ConfigOption = None,
+) -> None:
+    """Change one SKU's stock by DELTA, once per --key (sending it again changes nothing).
+
+    Parameters
+    ----------
+    sku
+        The SKU.
+    delta
+        Units to add (negative to take away).
+    key
+        Idempotency key: the same key is applied once however often it is sent.
+    reason
+        Why, kept in the stock ledger.
+    connection
+        The connection (default: the only one).
+    """
+    from stationmaster.engine.service import open_database
+    from stationmaster.stock.adjustments import ItemResult, read_adjustment
+    from stationmaster.stock.apply import apply_adjustments
+    from stationmaster.stock.ledger import StockLedger
+    from stationmaster.stores.registry import open_store
+
+    settings = _settings(config)
+    if connection is None:
+        if len(settings.connections) != 1:
+            raise StationmasterError("name the connection: --connection")
+        connection = settings.connections[0].name
+    conn_config = settings.connection(connection)
+    raw = {"sku": sku, "delta": delta, "idempotency_key": key, "reason": reason}
+
+    async def main() -> ItemResult:
+        engine = await open_database(settings)
+        try:
+            store = open_store(conn_config, engine)
+            async with engine.begin() as conn:
+                await db.ensure_connection(
+                    conn, conn_config.name, mode=conn_config.mode, store_kind=store.kind
+                )
+            items = [read_adjustment(0, raw)]
+            (result,) = await apply_adjustments(store, StockLedger(engine, connection), items)
+            return result
+        finally:
+            await engine.dispose()
+
+    result = _run(main)
+    level = f", on hand {result.on_hand}" if result.on_hand is not None else ""
+    out.print(
+        f"{result.sku}: {result.status}{level}" + (f" ({result.message})" if result.message else "")
+    )
+    if result.status not in ("applied", "duplicate"):
+        sys.exit(1)
+
+
 @app.command
 def replay(
     ids: list[int] | None = None,
@@ -307,7 +479,7 @@ def validate(
     from stationmaster.engine.service import open_database
     from stationmaster.stores.registry import open_store
     from stationmaster.sync.rules import load_rules
-    from stationmaster.sync.validation import Report, validate_orders, write_csv
+    from stationmaster.sync.validation import Report, add_unreadable, validate_orders, write_csv
 
     settings = _settings(config)
     chosen = [settings.connection(n) for n in connection] if connection else settings.connections
@@ -318,12 +490,13 @@ def validate(
         try:
             for conn_config in chosen:
                 store = open_store(conn_config, engine)
-                orders, cursor = [], None
+                orders, unreadable, cursor = [], [], None
                 while True:
                     batch = await store.changed_orders(cursor, 500)
                     orders.extend(batch.orders)
+                    unreadable.extend(batch.unreadable)
                     cursor = batch.cursor
-                    if not batch.more or not batch.orders:
+                    if not batch.more or not (batch.orders or batch.unreadable):
                         break
                 report = validate_orders(
                     orders,
@@ -331,6 +504,7 @@ def validate(
                     source=conn_config.source_slug,
                     now=datetime.now(UTC),
                 )
+                add_unreadable(report, unreadable, source=conn_config.source_slug)
                 reports.append((conn_config.name, report))
         finally:
             await engine.dispose()
@@ -405,32 +579,49 @@ def status(*, config: ConfigOption = None) -> None:
             await engine.dispose()
 
     table = Table(
-        "connection", "backlog", "pushed", "dead letters", "429s", "tracked", "last success"
+        "connection",
+        "backlog",
+        "pushed",
+        "dead letters",
+        "order errors",
+        "429s",
+        "tracked",
+        "last success",
+        "problem",
     )
     for row in _run(main):
         last = row.last_success.strftime("%Y-%m-%d %H:%M:%S UTC") if row.last_success else "—"
+        problem = "—"
+        if row.problem is not None and row.problem_at is not None:
+            problem = f"{row.problem} (since {row.problem_at:%Y-%m-%d %H:%M:%S} UTC)"
         table.add_row(
             row.connection,
             str(row.backlog),
             str(row.pushed),
             str(row.failed),
+            str(row.order_errors),
             str(row.rate_limited),
             str(row.tracked),
             last,
+            problem,
         )
     out.print(table)
 
 
-def _service(config: Path | None, *, web: bool, worker: bool) -> None:
+def _service(
+    config: Path | None, *, web: bool, worker: bool, concurrency: int | None = None
+) -> None:
     from functools import partial
 
-    from stationmaster.engine.runner import run_forever
     from stationmaster.engine.service import (
         LiveBudgets,
         api_token,
         customstore_targets,
+        dashboard_options,
         open_database,
         open_runtimes,
+        run_stock_reconciles,
+        run_workers,
         serve_web,
         stop_on_signals,
         subscribe_webhooks,
@@ -440,14 +631,19 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
     from stationmaster.web.webhooks import webhook_targets
 
     settings = _settings(config)
+    if concurrency is not None:
+        if concurrency < 1:
+            raise StationmasterError(f"--concurrency must be at least 1, got {concurrency}")
+        settings = settings.model_copy(
+            update={"worker": settings.worker.model_copy(update={"concurrency": concurrency})}
+        )
+    owner = db.owner_id("worker" if worker and not web else "run")
 
     async def main() -> None:
         engine = await open_database(settings)
         stop = anyio.Event()
         try:
-            runtimes = await open_runtimes(
-                settings, engine, owner=db.owner_id("run"), lease_wait=0.0
-            )
+            runtimes = await open_runtimes(settings, engine, owner=owner, lease_wait=0.0)
             if web:
                 for line in await subscribe_webhooks(settings, runtimes):
                     console.print(f"webhooks {line}")
@@ -459,13 +655,15 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
                         for r in runtimes
                         if isinstance(r.push.store, NativeStore)
                     }
+                    targets = await customstore_targets(settings, engine)
                     application = create_app(
                         engine,
                         native_stores=natives,
                         budgets=LiveBudgets(runtimes),
                         api_token=api_token(settings),
                         webhook_targets=webhook_targets(settings.connections),
-                        customstore_targets=await customstore_targets(settings, engine),
+                        customstore_targets=targets,
+                        dashboard=dashboard_options(settings, runtimes, targets),
                     )
                     console.print(f"serving http://{settings.web.host}:{settings.web.port}/")
                     group.start_soon(
@@ -474,7 +672,14 @@ def _service(config: Path | None, *, web: bool, worker: bool) -> None:
                         )
                     )
                 if worker:
-                    group.start_soon(partial(run_forever, runtimes, stop=stop))
+                    group.start_soon(
+                        partial(
+                            run_workers, settings.worker, engine, runtimes, owner=owner, stop=stop
+                        )
+                    )
+                    group.start_soon(
+                        partial(run_stock_reconciles, settings, engine, owner=owner, stop=stop)
+                    )
                 await stop.wait()
                 group.cancel_scope.deadline = anyio.current_time() + 10
         finally:
@@ -496,9 +701,15 @@ def serve(*, config: ConfigOption = None) -> None:
 
 
 @app.command
-def worker(*, config: ConfigOption = None) -> None:
-    """Run the sync loops only (start as many as you like on one PostgreSQL)."""
-    _service(config, web=False, worker=True)
+def worker(*, config: ConfigOption = None, concurrency: int | None = None) -> None:
+    """Run the sync loops only (start as many as you like on one PostgreSQL).
+
+    Parameters
+    ----------
+    concurrency
+        Keys this process serves at once (default: ``[worker] concurrency``, 4).
+    """
+    _service(config, web=False, worker=True, concurrency=concurrency)
 
 
 @app.command
@@ -510,6 +721,7 @@ def emulator(
     api_secret: Annotated[str, Parameter(env_var="STATIONMASTER_EMULATOR_SECRET")] = "S",
     limit: int = 40,
     window_seconds: float = 60.0,
+    accounts: int = 1,
 ) -> None:
     """Serve a ShipStation v1 emulator (REST API plus a control API under /_emulator/).
 
@@ -527,13 +739,23 @@ def emulator(
         Requests allowed per window and key pair (ShipStation: 40).
     window_seconds
         Length of the rate-limit window (ShipStation: 60 s); shorten it to compress time.
+    accounts
+        More than one: a fleet of accounts on one address, key pairs KEY1:SECRET1,
+        KEY2:SECRET2, ... each with its own limit (per-account figures at /_fleet/summary).
     """
     from stationmaster.emulator import EmulatorConfig, serve
+    from stationmaster.emulator.fleet import EmulatorFleet, fleet_key_pairs, serve_fleet
 
+    if accounts < 1:
+        raise StationmasterError(f"--accounts must be at least 1, got {accounts}")
     config = EmulatorConfig(
         api_key=api_key, api_secret=api_secret, limit=limit, window_seconds=window_seconds
     )
-    serve(config, host=host, port=port)
+    if accounts == 1:
+        serve(config, host=host, port=port)
+        return
+    fleet = EmulatorFleet(fleet_key_pairs(accounts, api_key, api_secret), config=config)
+    serve_fleet(fleet, host=host, port=port)
 
 
 @app.command
@@ -545,15 +767,16 @@ def demo(
     orders: int = 300,
     customstore_user: str = "demo-xml",
     customstore_password: str | None = None,
+    dashboard_password: str | None = None,
 ) -> None:
     """Everything at once, zero configuration: a seeded store syncing to an emulated ShipStation.
 
     Parameters
     ----------
     host
-        Interface for the status page.
+        Interface for the dashboard.
     port
-        Port for the status page.
+        Port for the dashboard.
     workdir
         Where the SQLite database lives (default: a new temporary directory).
     orders
@@ -562,16 +785,22 @@ def demo(
         User of the demo's Custom Store endpoint (``/customstore/demo-xml``).
     customstore_password
         Its password (default: a new random one, printed at start).
+    dashboard_password
+        The dashboard's login password, 8 characters or more (default: a new random one,
+        printed at start).
     """
     from stationmaster.demo import DemoInfo, run_demo
     from stationmaster.engine.service import stop_on_signals
 
     if orders < 0:
         raise StationmasterError("--orders cannot be negative")
+    if dashboard_password is not None and len(dashboard_password) < 8:
+        raise StationmasterError("--dashboard-password needs at least 8 characters")
     where = workdir or Path(tempfile.mkdtemp(prefix="stationmaster-demo-"))
 
     def ready(info: DemoInfo) -> None:
         out.print(f"[bold]stationmaster demo[/] at [link]{info.url}[/link]")
+        out.print(f"  dashboard: {info.url} (password {info.dashboard_password})")
         out.print(f"  work directory: {info.workdir}")
         out.print(f"  {info.seeded} orders seeded; new ones arrive every few seconds")
         out.print(
@@ -597,6 +826,7 @@ def demo(
                 stop=stop,
                 customstore_user=customstore_user,
                 customstore_password=customstore_password,
+                dashboard_password=dashboard_password,
                 on_ready=ready,
             )
             group.cancel_scope.cancel()
@@ -605,10 +835,39 @@ def demo(
     out.print("stopped")
 
 
-def main() -> None:
+DJANGO_SETTINGS_FLAG = "--django-settings"
+
+
+def take_django_settings(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The ``--django-settings`` value in front of the command, and the arguments without it.
+
+    It is read before the command so that Django is set up before any store is opened,
+    whichever command runs; a flag without its module is a clear error.
+    """
+    for index, argument in enumerate(argv):
+        if argument == DJANGO_SETTINGS_FLAG:
+            if index + 1 >= len(argv) or argv[index + 1].startswith("-"):
+                raise StationmasterError(f"{DJANGO_SETTINGS_FLAG} needs a settings module")
+            return argv[index + 1], argv[:index] + argv[index + 2 :]
+        if argument.startswith(f"{DJANGO_SETTINGS_FLAG}="):
+            module = argument.split("=", 1)[1]
+            if not module:
+                raise StationmasterError(f"{DJANGO_SETTINGS_FLAG} needs a settings module")
+            return module, argv[:index] + argv[index + 1 :]
+    return None, argv
+
+
+def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     try:
-        app()
+        django_settings, arguments = take_django_settings(
+            list(sys.argv[1:] if argv is None else argv)
+        )
+        if django_settings is not None:
+            from stationmaster.stores.oscar.setup import configure
+
+            configure(django_settings)
+        app(arguments)
     except StationmasterError as exc:
         console.print(f"[red]error:[/] {exc}")
         sys.exit(2)

@@ -39,6 +39,17 @@ class WebConfig(Section):
     api_token_env: str = "STATIONMASTER_API_TOKEN"
     #: Public base URL ShipStation can reach (for webhooks and the Custom Store endpoint).
     public_url: str | None = None
+    #: Environment variable holding the dashboard's password (hashed as soon as it is read).
+    dashboard_password_env: str = "STATIONMASTER_DASHBOARD_PASSWORD"
+    #: Or the password's scrypt hash: ``python -m stationmaster.web.dashboard.passwords``.
+    dashboard_password_hash: str | None = Field(None, pattern=r"^scrypt\$")
+    #: Environment variable holding the key that signs dashboard sessions; without it each
+    #: process draws its own, so a restart logs everyone out.
+    session_secret_env: str = "STATIONMASTER_SESSION_SECRET"
+    #: How long a dashboard login lasts.
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    #: Mark the session cookie Secure even on plain HTTP (set it behind a TLS proxy).
+    secure_cookies: bool = False
 
 
 class ShipStationConfig(Section):
@@ -75,6 +86,26 @@ class StoreConfig(BaseModel):
     kind: str = "native"
 
 
+class StockConfig(Section):
+    """The connection's full stock reconcile against ShipStation's v2 inventory.
+
+    Off until ``inventory_api_key_env`` names the variable holding a v2 API key. Then every
+    ``reconcile_minutes`` (plus up to ``jitter_seconds`` at random, so many workers and
+    connections do not all ask at once) the store's levels are set from ShipStation's
+    ``available`` less the orders it has not taken yet; see ``docs/stock.md``.
+    """
+
+    reconcile_minutes: float = Field(60.0, gt=0)
+    jitter_seconds: float = Field(300.0, ge=0)
+    inventory_api_key_env: str | None = None
+    inventory_base_url: str = "https://api.shipstation.com"
+    #: Only this v2 inventory warehouse counts; without it, every warehouse's levels add up.
+    warehouse_id: str | None = None
+    #: SKUs locked and written per statement, and levels asked per page.
+    chunk: int = Field(1000, ge=1, le=100_000)
+    page_size: int = Field(500, ge=1, le=500)
+
+
 class ConnectionConfig(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
     mode: Literal["push", "pull"] = "push"
@@ -92,15 +123,28 @@ class ConnectionConfig(Section):
     #: connection's Custom Store URL (``mode = "pull"``); without both the URL refuses everyone.
     customstore_user_env: str | None = None
     customstore_password_env: str | None = None
+    stock: StockConfig = Field(default_factory=StockConfig)
 
     @property
     def source_slug(self) -> str:
         return self.source or self.store.kind
 
 
+class WorkerConfig(Section):
+    """How a worker shares keys with the others (see :mod:`stationmaster.engine.scheduler`)."""
+
+    #: Keys one worker process serves at the same time.
+    concurrency: int = Field(4, ge=1, le=10_000)
+    #: Longest turn on one key before it goes to the back of the queue.
+    turn_seconds: float = Field(60.0, gt=0)
+    #: A lease not renewed for this long is taken over (a dead worker's keys move on).
+    lease_seconds: float = Field(15.0, ge=1)
+
+
 class Settings(Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
     connections: list[ConnectionConfig] = Field(default_factory=list)
 
     @field_validator("connections")

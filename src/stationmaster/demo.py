@@ -3,9 +3,10 @@
 Everything runs in one process: SQLite in a work directory, the native store seeded with
 realistic orders (and new ones arriving every few seconds), the push loop at ShipStation's
 real rate limit, the emulator mounted at ``/shipstation`` (a simulated warehouse ships a share
-of what arrives there), tracking coming back to the store, and the status page. The same store
-is also served as a Custom Store (``/customstore/demo-xml``), which the emulator pulls now and
-then and answers with ship notices, so both modes run side by side.
+of what arrives there), tracking coming back to the store, and the dashboard at ``/`` (one
+seeded order is refused once, so it has a dead letter to replay). The same store is also
+served as a Custom Store (``/customstore/demo-xml``), which the emulator pulls now and then
+and answers with ship notices, so both modes run side by side.
 """
 
 from __future__ import annotations
@@ -29,21 +30,33 @@ from stationmaster.config import (
     ShipStationConfig,
     StoreConfig,
     WebConfig,
+    WorkerConfig,
 )
 from stationmaster.emulator import Emulator, EmulatorConfig
-from stationmaster.engine.runner import run_forever
-from stationmaster.engine.service import LiveBudgets, open_database, open_runtimes, serve_web
+from stationmaster.engine.service import (
+    LiveBudgets,
+    open_database,
+    open_runtimes,
+    run_workers,
+    serve_web,
+)
 from stationmaster.shipstation import Credentials
 from stationmaster.stores.native import NativeStore
+from stationmaster.sync.mapping import order_key
 from stationmaster.testing.factories import make_order
 from stationmaster.web.app import create_app
 from stationmaster.web.customstore import CustomStoreTarget
+from stationmaster.web.dashboard import ConnectionSetup, DashboardOptions, login_with_password
 from stationmaster.wiretime import utcnow
 
 DEMO_KEY = "demo-key"
 DEMO_SECRET = "demo-secret"
 CONNECTION = "demo"
 XML_CONNECTION = "demo-xml"
+#: The seeded order ShipStation refuses the first time, so the dashboard has a dead letter
+#: to replay.
+REFUSED_ORDER = 7
+REFUSAL = "Invalid postal code for the destination country (the demo refuses this one once)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +70,7 @@ class DemoInfo:
     customstore_url: str
     customstore_user: str
     customstore_password: str = field(repr=False)
+    dashboard_password: str = field(default="", repr=False)
 
 
 async def run_demo(
@@ -69,6 +83,7 @@ async def run_demo(
     arrival_seconds: float = 3.0,
     customstore_user: str = "demo-xml",
     customstore_password: str | None = None,
+    dashboard_password: str | None = None,
     on_ready: Callable[[DemoInfo], None] | None = None,
 ) -> None:
     """Seed, serve and sync until ``stop`` is set."""
@@ -103,6 +118,9 @@ async def run_demo(
         await store.ingest_many(
             [make_order(n, placed_at=start + timedelta(seconds=60 * n)) for n in range(orders)]
         )
+        if orders > REFUSED_ORDER:  # something for the dashboard to fix: refused once
+            refused = order_key("demo", make_order(REFUSED_ORDER).source_id)
+            emulator.inject("fail_orders", order_keys=[refused], message=REFUSAL)
         token = secrets.token_urlsafe(24)
         password = customstore_password or secrets.token_urlsafe(12)
         async with engine.begin() as conn:
@@ -110,6 +128,8 @@ async def run_demo(
         pull = CustomStoreTarget(
             XML_CONNECTION, customstore_user, password, store, runtimes[0].push.rules, "demo"
         )
+        login_password = dashboard_password or secrets.token_urlsafe(12)
+        setup = ConnectionSetup(store, runtimes[0].push.rules, "demo")
         app = create_app(
             engine,
             native_stores={CONNECTION: store},
@@ -117,6 +137,10 @@ async def run_demo(
             api_token=token,
             customstore_targets={XML_CONNECTION: pull},
             mounts={"/shipstation": emulator.app},
+            dashboard=DashboardOptions(
+                login=login_with_password(login_password),
+                connections={CONNECTION: setup, XML_CONNECTION: setup},
+            ),
         )
         base = f"http://{host}:{port}"
         customstore_url = f"{base}/customstore/{XML_CONNECTION}"
@@ -130,7 +154,14 @@ async def run_demo(
         if on_ready is not None:
             on_ready(
                 DemoInfo(
-                    f"{base}/", workdir, token, orders, customstore_url, customstore_user, password
+                    f"{base}/",
+                    workdir,
+                    token,
+                    orders,
+                    customstore_url,
+                    customstore_user,
+                    password,
+                    dashboard_password=login_password,
                 )
             )
 
@@ -171,6 +202,8 @@ async def run_demo(
             group.start_soon(partial(serve_web, app, host, port, stop=stop))
             group.start_soon(arrivals)
             group.start_soon(warehouse)
-            await run_forever(runtimes, stop=stop)
+            await run_workers(
+                WorkerConfig(), engine, runtimes, owner=db.owner_id("demo"), stop=stop
+            )
     finally:
         await engine.dispose()

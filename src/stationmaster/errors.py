@@ -12,6 +12,7 @@ The exception tree::
           ├── TransportError          no usable answer: timeout, refused or dropped connection
           ├── ResponseError           an HTTP answer that is not a success (.status, .message)
           │    ├── AuthenticationError   401/403: wrong or revoked key pair
+          │    ├── AccountError          v2 account_status: add-on off, plan, trial ended
           │    ├── RateLimited           429: wait .wait seconds, then send the same request
           │    ├── NotFound              404: unknown id
           │    ├── ValidationError       400/422, or 500 with ShipStation's validation envelope
@@ -28,13 +29,21 @@ Resolutions:
 
 Credentials never reach these exceptions: they hold the status, ShipStation's message and a
 short excerpt of the body, never request headers.
+
+The same table reads API v2 answers (inventory): their body is ``{"request_id", "errors":
+[{"error_source", "error_type", "error_code", "message"}]}`` and a 429 says how long to wait in
+``Retry-After``; the rows marked "v2" use those, and never match a v1 answer that carries
+``X-Rate-Limit-Reset``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import httpx2
@@ -123,6 +132,10 @@ class AuthenticationError(ResponseError):
     """401/403: the key pair is wrong, revoked, or a V2 key used on V1."""
 
 
+class AccountError(ResponseError):
+    """The account cannot do this at all (v2 ``account_status``: add-on off, plan, trial)."""
+
+
 class RateLimited(ResponseError):
     """429: the key's window is spent."""
 
@@ -156,6 +169,11 @@ class Facts:
     exception_type: str = ""
     reset_seconds: float | None = None
     exception: BaseException | None = None
+    #: v2: seconds from a ``Retry-After`` header (a number or an HTTP date).
+    retry_after: float | None = None
+    #: v2: ``error_type`` and ``error_code`` of the first entry of the body's ``errors``.
+    error_type: str = ""
+    error_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +184,8 @@ class Rule:
     matches: Callable[[Facts], bool]
     kind: ResolutionKind
     error: type[ShipStationError]
+    #: Where a ``rate_limited`` row finds its wait (default: ``X-Rate-Limit-Reset``).
+    wait: Callable[[Facts], float | None] | None = None
 
 
 def _status_in(*statuses: int) -> Callable[[Facts], bool]:
@@ -189,6 +209,14 @@ def _is_decode_failure(f: Facts) -> bool:
     return isinstance(f.exception, ValueError)
 
 
+def _is_v2_retry_after(f: Facts) -> bool:
+    return f.status == 429 and f.reset_seconds is None and f.retry_after is not None
+
+
+def _is_v2_error_type(error_type: str) -> Callable[[Facts], bool]:
+    return lambda f: f.status is not None and f.status >= 400 and f.error_type == error_type
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "success",
@@ -196,7 +224,22 @@ RULES: tuple[Rule, ...] = (
         "ignore",
         ShipStationError,
     ),
+    Rule(
+        "throttled (v2 Retry-After)",
+        _is_v2_retry_after,
+        "rate_limited",
+        RateLimited,
+        wait=lambda f: f.retry_after,
+    ),
     Rule("throttled", _is_throttle, "rate_limited", RateLimited),
+    Rule(
+        "throttled (v2 error code)",
+        lambda f: f.status is not None and f.error_code == "rate_limit_exceeded",
+        "rate_limited",
+        RateLimited,
+    ),
+    Rule("account (v2)", _is_v2_error_type("account_status"), "fail_connection", AccountError),
+    Rule("security (v2)", _is_v2_error_type("security"), "fail_connection", AuthenticationError),
     Rule("unauthorized", _status_in(401, 403), "fail_connection", AuthenticationError),
     Rule("not found", _status_in(404, 410), "fail_record", NotFound),
     Rule("validation envelope", _is_validation_500, "fail_record", ValidationError),
@@ -223,6 +266,41 @@ def _reset_seconds(response: httpx2.Response) -> float | None:
     return value if value is not None and value >= 0 else None
 
 
+def _retry_after(response: httpx2.Response) -> float | None:
+    """Seconds a v2 ``Retry-After`` asks for: a number, or an HTTP date (seconds from now)."""
+    raw = (response.headers.get("Retry-After") or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        value = max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _v2_envelope(response: httpx2.Response) -> tuple[str, str, str]:
+    """Message, ``error_type`` and ``error_code`` of a v2 error body's first entry, if any."""
+    try:
+        body = json.loads(response.content or b"null")
+    except ValueError:
+        return "", "", ""
+    entries = body.get("errors") if isinstance(body, dict) else None
+    first = entries[0] if isinstance(entries, list) and entries else None
+    if not isinstance(first, dict):
+        return "", "", ""
+    return (
+        str(first.get("message") or ""),
+        str(first.get("error_type") or ""),
+        str(first.get("error_code") or ""),
+    )
+
+
 def _envelope(response: httpx2.Response) -> tuple[str, str]:
     """ShipStation's message and exception type from an error body, whatever its shape."""
     try:
@@ -239,12 +317,17 @@ def _envelope(response: httpx2.Response) -> tuple[str, str]:
 
 def facts_of(subject: httpx2.Response | BaseException) -> Facts:
     if isinstance(subject, httpx2.Response):
-        message, exception_type = _envelope(subject) if subject.status_code >= 400 else ("", "")
+        failed = subject.status_code >= 400
+        message, exception_type = _envelope(subject) if failed else ("", "")
+        v2_message, error_type, error_code = _v2_envelope(subject) if failed else ("", "", "")
         return Facts(
             status=subject.status_code,
-            message=message,
+            message=message or v2_message,
             exception_type=exception_type,
             reset_seconds=_reset_seconds(subject),
+            retry_after=_retry_after(subject),
+            error_type=error_type,
+            error_code=error_code,
         )
     if isinstance(subject, ResponseError):
         return Facts(status=subject.status, message=str(subject.args[0]))
@@ -263,7 +346,8 @@ def classify(subject: httpx2.Response | BaseException) -> Resolution:
     rule = match(facts)
     wait = None
     if rule.kind == "rate_limited":
-        wait = facts.reset_seconds if facts.reset_seconds is not None else DEFAULT_RATE_LIMIT_WAIT
+        found = rule.wait(facts) if rule.wait is not None else facts.reset_seconds
+        wait = found if found is not None else DEFAULT_RATE_LIMIT_WAIT
     reason = f"{rule.name}: {facts.message}" if facts.message else rule.name
     return Resolution(rule.kind, reason, wait)
 

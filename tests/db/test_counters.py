@@ -1,8 +1,11 @@
 """Status page counters: backlog, pushed, failed, last success per connection."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from stationmaster import db
 from stationmaster.db import (
     ConnectionCounters,
     claim,
@@ -30,6 +33,25 @@ async def test_counters_per_connection(engine: AsyncEngine, shop: str) -> None:
         only_idle = await connection_counters(conn, ["idle"])
     assert counters == [
         ConnectionCounters("idle", backlog=0, pushed=0, failed=0, last_success=None),
-        ConnectionCounters("shop", backlog=1, pushed=2, failed=1, last_success=at(2)),
+        ConnectionCounters(
+            "shop", backlog=1, pushed=2, failed=1, last_success=at(2), order_errors=1
+        ),
     ]
     assert only_idle == counters[:1]
+
+
+async def test_a_connection_problem_shows_until_cleared(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await ensure_connection(conn, "shop", mode="push", store_kind="native")
+        await db.note_problem(conn, "shop", "  store (oscar): database is locked ", at(5))
+        (row,) = await connection_counters(conn, ["shop"])
+        assert (row.problem, row.problem_at) == ("store (oscar): database is locked", at(5))
+        await db.note_problem(conn, "shop", "x" * 5000, at(6))
+        (row,) = await connection_counters(conn, ["shop"])
+        assert row.problem is not None and len(row.problem) == db.connections.PROBLEM_MAX_LENGTH
+        await db.clear_problem(conn, "shop")
+        (row,) = await connection_counters(conn, ["shop"])
+        assert row.problem is None and row.problem_at is None
+    with pytest.raises(db.NaiveDatetimeError):
+        async with engine.begin() as conn:
+            await db.note_problem(conn, "shop", "late", datetime(2026, 1, 1))

@@ -19,34 +19,57 @@ from stationmaster.stores.native import (
     UnknownStoreOrder,
     UnreadableRecord,
 )
-from stationmaster.stores.testkit import CHECKS, Check, Seed, Subject, check_store
 from stationmaster.sync.mapping import order_key
 from stationmaster.testing.factories import make_order, make_orders, plain_order
+from stationmaster.testing.store_conformance import (
+    CHECKS,
+    BreakOrder,
+    Check,
+    Seed,
+    Subject,
+    check_store,
+)
 
 pytestmark = pytest.mark.anyio
 
 
 def _seed(store: NativeStore) -> Seed:
-    async def seed(orders: Sequence[Order]) -> None:
+    async def seed(orders: Sequence[Order]) -> list[str]:
         for order in orders:
             await store.ingest(order)
+        return [order.source_id for order in orders]
 
     return seed
 
 
-def _subject(store: NativeStore) -> Subject:
-    return Subject(store, _seed(store), read_shipment=store.shipments_of)
+def _breaker(engine: AsyncEngine) -> BreakOrder:
+    async def break_order(source_id: str) -> None:
+        await _corrupt(engine, source_id)
+
+    return break_order
+
+
+def _subject(store: NativeStore, engine: AsyncEngine) -> Subject:
+    return Subject(
+        store, _seed(store), read_shipment=store.shipments_of, break_order=_breaker(engine)
+    )
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
-async def test_the_native_store_passes_the_kit(check: Check, native: NativeStore) -> None:
-    await check(_subject(native))
+async def test_the_native_store_passes_the_kit(
+    check: Check, native: NativeStore, engine: AsyncEngine
+) -> None:
+    await check(_subject(native, engine))
 
 
-async def test_the_whole_kit_in_one_go_on_a_store_with_data(native: NativeStore) -> None:
+async def test_the_whole_kit_in_one_go_on_a_store_with_data(
+    native: NativeStore, engine: AsyncEngine
+) -> None:
     for order in make_orders(5):
         await native.ingest(order)
-    await check_store(native, _seed(native), read_shipment=native.shipments_of)
+    await check_store(
+        native, _seed(native), read_shipment=native.shipments_of, break_order=_breaker(engine)
+    )
 
 
 async def test_it_is_a_store_with_every_capability_but_payment_capture(
@@ -245,7 +268,7 @@ async def _corrupt(engine: AsyncEngine, source_id: str) -> None:
         )
 
 
-async def test_an_unreadable_stored_order_is_skipped_logged_and_counted(
+async def test_an_unreadable_stored_order_is_reported_logged_and_counted(
     native: NativeStore, engine: AsyncEngine
 ) -> None:
     orders = make_orders(4)
@@ -257,6 +280,9 @@ async def test_an_unreadable_stored_order_is_skipped_logged_and_counted(
         first = await native.changed_orders(None, 2)
         rest = await native.changed_orders(first.cursor, 2)
     assert [o.source_id for o in first.orders] == [orders[0].source_id]
+    assert [u.source_id for u in first.unreadable] == [broken]
+    assert "total" in first.unreadable[0].reason
+    assert first.unreadable[0].number == orders[1].number
     assert first.more, "the page was full of rows, so the feed goes on"
     assert rest.orders == orders[2:]
     assert native.unreadable == 1

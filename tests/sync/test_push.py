@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx2
 import pytest
+from sqlalchemy import update
 
 from stationmaster import db
+from stationmaster.db.tables import native_orders
 from stationmaster.emulator import Emulator, EmulatorConfig
 from stationmaster.engine.lease import KeyLease, LeaseBusy
 from stationmaster.engine.runner import run_pass
@@ -99,6 +101,35 @@ async def test_orders_the_rules_refuse_are_never_sent_half_built(pushing: Pushin
     async with pushing.engine.connect() as conn:
         record = await db.get_sync_record(conn, "shop", f"shop:{broken.source_id}")
     assert record is not None and record.last_error and "postal" in record.last_error
+
+
+async def test_an_order_the_store_cannot_hand_over_is_noted_and_the_rest_go(
+    pushing: Pushing,
+) -> None:
+    orders = make_orders(3)
+    for order in orders:
+        await pushing.store.ingest(order)
+    broken = orders[1].source_id
+    async with pushing.engine.begin() as conn:
+        await conn.execute(
+            update(native_orders)
+            .where(native_orders.c.source_id == broken)
+            .values(payload={"number": orders[1].number, "total": "-1"})
+        )
+    stats = await run_pass(pushing.runtime)
+    assert stats.refused == 1 and stats.accepted == 2
+    assert sorted(pushing.remote_keys()) == sorted(
+        f"shop:{o.source_id}" for o in (orders[0], orders[2])
+    )
+    async with pushing.engine.connect() as conn:
+        record = await db.get_sync_record(conn, "shop", f"shop:{broken}")
+        cursor = await db.get_cursor(conn, "shop", "orders")
+    assert record is not None and record.last_error
+    assert record.last_error.startswith("store: ") and "total" in record.last_error
+    assert cursor is not None, "the feed moved past the broken order"
+    await pushing.store.ingest(orders[1].model_copy(update={"customer_notes": "fixed"}))
+    await run_pass(pushing.runtime)
+    assert f"shop:{broken}" in pushing.remote_keys(), "a fix in the store brings it back"
 
 
 async def test_cancelled_orders_are_sent_cancelled_then_left_alone(pushing: Pushing) -> None:

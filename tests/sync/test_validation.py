@@ -7,8 +7,9 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+from stationmaster.stores import Unreadable
 from stationmaster.sync import load_rules, validate_orders, write_csv
-from stationmaster.sync.validation import CSV_COLUMNS, Report, ReportRow
+from stationmaster.sync.validation import CSV_COLUMNS, Report, ReportRow, add_unreadable
 from stationmaster.testing.factories import plain_order
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -95,3 +96,17 @@ def test_an_empty_report_still_has_its_header(tmp_path: Path) -> None:
     target = tmp_path / "none.csv"
     write_csv(validate_orders([], RULES, source="acme", now=NOW), target)
     assert target.read_text(encoding="utf-8").splitlines() == [",".join(CSV_COLUMNS)]
+
+
+def test_orders_the_store_could_not_hand_over_are_errors_in_the_report() -> None:
+    report = add_unreadable(
+        Report(), [Unreadable("17", "line 2 has no product", "#1017")], source="shop"
+    )
+    assert (report.checked, report.errors) == (1, 1)
+    (row,) = report.rows
+    assert (row.order_number, row.order_key, row.field, row.message) == (
+        "#1017",
+        "shop:17",
+        "store",
+        "line 2 has no product",
+    )

@@ -121,3 +121,27 @@ async def set_sync_start(
     if found.sync_start != start:
         raise SyncStartImmutable(name, found.sync_start, start)
     return start
+
+
+#: Longest problem text kept; the log has the whole story.
+PROBLEM_MAX_LENGTH = 2000
+
+
+async def note_problem(conn: AsyncConnection, name: str, problem: str, at: datetime) -> None:
+    """Record what stopped the connection's last pass (shown by ``stationmaster status``)."""
+    require_aware(at, "at")
+    text = problem.strip() or "unknown problem"
+    await conn.execute(
+        update(connections)
+        .where(connections.c.name == name)
+        .values(problem=text[:PROBLEM_MAX_LENGTH], problem_at=at)
+    )
+
+
+async def clear_problem(conn: AsyncConnection, name: str) -> None:
+    """Forget the connection's problem after a pass that went through."""
+    await conn.execute(
+        update(connections)
+        .where(connections.c.name == name, connections.c.problem.is_not(None))
+        .values(problem=None, problem_at=None)
+    )

@@ -34,16 +34,31 @@ class ConnectionCounters:
     rate_limited: int = 0
     #: Store orders with at least one live (not voided) package brought back from ShipStation.
     tracked: int = 0
+    #: Orders whose latest attempt failed (refused by the rules, unreadable in the store, or
+    #: refused by ShipStation), until one goes through.
+    order_errors: int = 0
+    #: What stopped the connection's last pass, and when; ``None`` after a good pass.
+    problem: str | None = None
+    problem_at: datetime | None = None
 
 
 async def connection_counters(
     conn: AsyncConnection, names: Sequence[str] | None = None
 ) -> list[ConnectionCounters]:
     """Counters for every connection (or those named), by connection name."""
-    query = select(connections.c.name).order_by(connections.c.name)
+    query = select(connections.c.name, connections.c.problem, connections.c.problem_at).order_by(
+        connections.c.name
+    )
     if names is not None:
         query = query.where(connections.c.name.in_(list(names)))
-    wanted = list((await conn.execute(query)).scalars())
+    problems = {name: (problem, at) for name, problem, at in await conn.execute(query)}
+    wanted = list(problems)
+    errors_query = (
+        select(sync_records.c.connection, func.count())
+        .where(sync_records.c.last_error.is_not(None))
+        .group_by(sync_records.c.connection)
+    )
+    errors = {name: int(count) for name, count in await conn.execute(errors_query)}
     backlog_query = select(outbox.c.connection, func.count()).group_by(outbox.c.connection)
     backlog = {name: int(count) for name, count in await conn.execute(backlog_query)}
     failed_query = (
@@ -81,6 +96,9 @@ async def connection_counters(
             last_success=pushed.get(name, (0, None))[1],
             rate_limited=throttled.get(name, 0),
             tracked=tracked.get(name, 0),
+            order_errors=errors.get(name, 0),
+            problem=problems[name][0],
+            problem_at=problems[name][1],
         )
         for name in wanted
     ]

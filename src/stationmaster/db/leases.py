@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -39,6 +39,9 @@ class Lease:
     acquired_at: datetime
     expires_at: datetime
     state: JsonObject | None
+    #: Taken over from an owner that stopped renewing: its last heartbeat. Requests it made
+    #: after that are in no snapshot, so the heir must not trust ``state`` blindly.
+    orphaned_at: datetime | None = None
 
 
 def owner_id(role: str = "worker") -> str:
@@ -138,11 +141,19 @@ async def release(
     lease: Lease,
     *,
     state: Mapping[str, Any] | None = None,
+    rest: timedelta | float = 0.0,
     now: datetime | None = None,
 ) -> bool:
-    """Give the lease up now, leaving ``state`` for the next owner; ``False`` if already lost."""
+    """Give the lease up now, leaving ``state`` for the next owner; ``False`` if already lost.
+
+    ``rest`` keeps a scheduled lease from being claimed again (by :func:`claim_due_lease`)
+    for that long: a key with nothing to do is not served again at once. Anyone asking for
+    the lease by name (:func:`acquire_lease`) still gets it at once, and :func:`wake_leases`
+    ends the rest early.
+    """
     at = require_aware(now or utcnow(), "now")
-    changes: dict[str, Any] = {"owner": None, "expires_at": at, "heartbeat_at": at}
+    resting = seconds(rest, "rest") if rest else timedelta(0)
+    changes: dict[str, Any] = {"owner": None, "expires_at": at + resting, "heartbeat_at": at}
     if state is not None:
         canonical_json(state, "lease state")
         changes["state"] = dict(state)
@@ -197,3 +208,114 @@ def owner_is_dead_here(owner: str) -> bool:
     except PermissionError:  # alive, but someone else's
         return False
     return False
+
+
+# --- scheduled leases: many workers sharing many keys ------------------------------------------
+#
+# A released lease's ``heartbeat_at`` says when its key was last served and its ``expires_at``
+# when it wants serving again; a worker claims the due key served longest ago, so a key with a
+# backlog takes its turn and goes to the back of the queue instead of starving the others.
+
+#: ``heartbeat_at`` of a lease row made before its key was ever served: first in line.
+NEVER_SERVED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+async def ensure_leases(
+    engine: AsyncEngine, names: Sequence[str], *, now: datetime | None = None
+) -> None:
+    """Make a free, due row for every lease in ``names`` that has none yet."""
+    at = require_aware(now or utcnow(), "now")
+    for name in names:
+        _check(name, "-")
+    if not names:
+        return
+    async with engine.begin() as conn:
+        known = set(
+            (await conn.execute(select(leases.c.name).where(leases.c.name.in_(list(names)))))
+            .scalars()
+            .all()
+        )
+        for name in dict.fromkeys(names):
+            if name in known:
+                continue
+            await conn.execute(
+                upsert(conn, leases)
+                .values(
+                    name=name, owner=None, acquired_at=at, expires_at=at, heartbeat_at=NEVER_SERVED
+                )
+                .on_conflict_do_nothing(index_elements=[leases.c.name])
+            )
+
+
+async def claim_due_lease(
+    engine: AsyncEngine,
+    names: Sequence[str],
+    owner: str,
+    ttl: timedelta | float,
+    *,
+    now: datetime | None = None,
+) -> Lease | None:
+    """Take the due lease among ``names`` served longest ago, or ``None`` if none is due.
+
+    Due: released and rested (``expires_at`` passed), or held by an owner that stopped
+    renewing it. Rows another worker is claiming at this moment are skipped (``FOR UPDATE
+    SKIP LOCKED`` on PostgreSQL), so concurrent workers never wait on each other here.
+    """
+    _check("-", owner)
+    duration = seconds(ttl, "ttl")
+    at = require_aware(now or utcnow(), "now")
+    if not names:
+        return None
+    query = (
+        select(leases)
+        .where(leases.c.name.in_(list(names)), leases.c.expires_at <= at)
+        .order_by(leases.c.heartbeat_at, leases.c.name)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    async with engine.begin() as conn:
+        row = (await conn.execute(query)).mappings().first()
+        if row is None:
+            return None
+        taken = await conn.execute(
+            update(leases)
+            .where(leases.c.name == row["name"], leases.c.expires_at <= at)
+            .values(owner=owner, acquired_at=at, expires_at=at + duration, heartbeat_at=at)
+        )
+        if taken.rowcount != 1:  # SQLite has no row locks: another worker was first
+            return None
+    orphaned = row["heartbeat_at"] if row["owner"] is not None else None
+    return Lease(row["name"], owner, at, at + duration, row["state"], orphaned)
+
+
+async def wake_leases(
+    engine: AsyncEngine, names: Sequence[str], *, now: datetime | None = None
+) -> int:
+    """End the rest of the released leases in ``names`` (work arrived); how many woke."""
+    at = require_aware(now or utcnow(), "now")
+    if not names:
+        return 0
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(leases)
+            .where(
+                leases.c.name.in_(list(names)),
+                leases.c.owner.is_(None),
+                leases.c.expires_at > at,
+            )
+            .values(expires_at=at)
+        )
+    return int(result.rowcount)
+
+
+async def held_leases(conn: AsyncConnection, names: Sequence[str]) -> list[Lease]:
+    """The leases among ``names`` that have an owner now (maybe expired since)."""
+    if not names:
+        return []
+    rows = await conn.execute(
+        select(leases).where(leases.c.name.in_(list(names)), leases.c.owner.is_not(None))
+    )
+    return [
+        Lease(row["name"], row["owner"], row["acquired_at"], row["expires_at"], row["state"])
+        for row in rows.mappings()
+    ]

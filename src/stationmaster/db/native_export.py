@@ -80,16 +80,17 @@ async def modified_after(
     """Up to ``limit`` orders of the window after ``after`` (``None``: from its start)."""
     if limit < 1:
         raise InvalidStateInput(f"limit must be at least 1, got {limit}")
-    condition = _window(connection, start, end)
-    if after is not None:
+    if after is None:
+        condition = _window(connection, start, end)
+    else:
+        # The key is the range's only lower bound: given the window's start as well, SQLite
+        # ranges the index from the start and filters every earlier entry of the window, so
+        # each page would cost more than the one before it.
         condition = and_(
-            condition,
+            _window(connection, max(start, after.updated_at), end),
             or_(
                 native_orders.c.updated_at > after.updated_at,
-                and_(
-                    native_orders.c.updated_at == after.updated_at,
-                    native_orders.c.source_id > after.source_id,
-                ),
+                native_orders.c.source_id > after.source_id,
             ),
         )
     query = (

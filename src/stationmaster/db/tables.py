@@ -61,6 +61,9 @@ connections = Table(
     Column("native_change_seq", BigInteger(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # What stopped the connection's last pass (store down, key refused); cleared by a good one.
+    Column("problem", Text(), nullable=True),
+    Column("problem_at", UTCDateTime(), nullable=True),
     CheckConstraint("mode IN ('push', 'pull')", name="mode"),
 )
 
@@ -111,6 +114,7 @@ sync_records = Table(
     Column("pushed_at", UTCDateTime(), nullable=True),
     Column("last_error", Text(), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "connection", "pushed_at"),
 )
 
 audit_log = Table(
@@ -131,6 +135,7 @@ audit_log = Table(
     Column("error", Text(), nullable=True),
     Index(None, "at"),
     Index(None, "connection", "at"),
+    Index(None, "connection", "status", "at"),
 )
 
 dead_letters = Table(
@@ -149,6 +154,8 @@ dead_letters = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("replayed_at", UTCDateTime(), nullable=True),
     Column("state", String(10), nullable=False),
+    # Why an operator closed it without sending it (the dashboard's dismissal).
+    Column("note", Text(), nullable=True),
     ForeignKeyConstraint(["audit_id"], ["audit_log.id"], ondelete="SET NULL"),
     CheckConstraint("state IN ('open', 'replayed', 'resolved')", name="state"),
     Index(None, "connection", "state"),
@@ -212,6 +219,7 @@ native_shipments = Table(
         ["native_orders.connection", "native_orders.source_id"],
         ondelete="CASCADE",
     ),
+    Index(None, "connection", "applied_at"),
 )
 
 tracked_packages = Table(
@@ -232,6 +240,7 @@ tracked_packages = Table(
     Column("applied_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index(None, "connection", "pending"),
+    Index(None, "connection", "applied_at"),
 )
 
 tracking_orders = Table(
@@ -298,4 +307,27 @@ inbox = Table(
     UniqueConstraint("connection", "dedupe_key"),
     CheckConstraint("state IN ('pending', 'done', 'failed')", name="state"),
     Index(None, "connection", "state", "available_at"),
+)
+
+
+stock_adjustments = Table(
+    "stock_adjustments",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("connection", String(NAME), _connection_fk(), nullable=False),
+    # The sender's key: one adjustment per key and connection, however often it arrives.
+    Column("idempotency_key", String(KEY), nullable=False),
+    Column("sku", String(KEY), nullable=False),
+    Column("delta", BigInteger(), nullable=False),
+    Column("reason", String(KEY), nullable=True),
+    # pending: sent to a store whose answer is not in yet (or was lost with a crash);
+    # applied: in the store; reconciled: was in doubt, and a full reconcile since settled it.
+    Column("state", String(10), nullable=False),
+    # The stock level right after the adjustment, as the store reported it.
+    Column("result", BigInteger(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("applied_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("connection", "idempotency_key"),
+    CheckConstraint("state IN ('pending', 'applied', 'reconciled')", name="state"),
+    Index(None, "connection", "state"),
 )

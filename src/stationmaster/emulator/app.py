@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from stationmaster.emulator.faults import normalise_path
 from stationmaster.emulator.gateway import Gateway
 from stationmaster.emulator.replies import Reply
+from stationmaster.emulator.v2gateway import V2Gateway, is_v2
 from stationmaster.emulator.wire import dumps
 
 #: Key under which the served protocol puts its connection-abort callable (scope ``state``).
@@ -70,8 +71,10 @@ class EmulatorApp:
         *,
         startup: Sequence[Hook] = (),
         shutdown: Sequence[Hook] = (),
+        v2: V2Gateway | None = None,
     ) -> None:
         self.gateway = gateway
+        self.v2 = v2
         self.control = control
         self.startup = list(startup)
         self.shutdown = list(shutdown)
@@ -89,7 +92,8 @@ class EmulatorApp:
             await send_reply(send, await self.control(method, path, query, raw))
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        answer = self.gateway.answer(method, path, query, headers, raw)
+        api = self.v2 if self.v2 is not None and is_v2(path) else self.gateway
+        answer = api.answer(method, path, query, headers, raw)
         if answer.reply is None:
             await _drop(scope, receive)
             return

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from stationmaster.emulator.faults import FaultSpec
+from stationmaster.emulator.v2config import V2Config
 from stationmaster.wiretime import OffsetMode
 
 FilterBounds = Literal["documented", "strict", "inclusive"]
@@ -122,6 +123,10 @@ class EmulatorConfig(BaseModel):
     #: Faults queued at start and again after every ``reset()``.
     faults: tuple[FaultSpec, ...] = ()
 
+    # API v2 inventory (shipstation-v2-inventory.md) -------------------------------------------
+    #: The ``/v2/...`` subset: its ``API-Key``, limit and unconfirmed behaviours.
+    v2: V2Config = Field(default_factory=V2Config)
+
     @field_validator("limit", mode="before")
     @classmethod
     def _limit_off(cls, value: object) -> object:
@@ -142,4 +147,6 @@ class EmulatorConfig(BaseModel):
 
     def public_dict(self) -> dict[str, JsonValue]:
         """The configuration as JSON data, without credentials or live objects."""
-        return self.model_dump(mode="json", exclude=set(PRIVATE_FIELDS))
+        hidden: dict[str, bool | set[str]] = dict.fromkeys(PRIVATE_FIELDS, True)
+        hidden["v2"] = {"api_key"}
+        return self.model_dump(mode="json", exclude=hidden)

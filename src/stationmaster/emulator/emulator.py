@@ -14,7 +14,7 @@ are not thread-safe: under :func:`~stationmaster.emulator.server.serve`, use the
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -53,6 +53,7 @@ from stationmaster.emulator.customstore import (
 from stationmaster.emulator.delivery import DeliveryResult, send
 from stationmaster.emulator.faults import ActiveFault, FaultKind, FaultQueue, FaultSpec
 from stationmaster.emulator.gateway import Gateway
+from stationmaster.emulator.inventory import InventoryBook
 from stationmaster.emulator.orderlogic import release_due_holds, upsert_order
 from stationmaster.emulator.ratelimit import FixedWindowLimiter
 from stationmaster.emulator.refusals import Missing, Refused
@@ -68,6 +69,7 @@ from stationmaster.emulator.splitmerge import merge_orders, split_order
 from stationmaster.emulator.state import Account, Delivery, PendingNotice, clone
 from stationmaster.emulator.storelink import CustomStoreLink
 from stationmaster.emulator.transport import EmulatorTransport
+from stationmaster.emulator.v2gateway import V2Gateway
 from stationmaster.emulator.webhooks import queue_order_notify
 from stationmaster.emulator.wire import Wire, new_guid
 
@@ -107,7 +109,10 @@ class Emulator:
         limit = self.config.limit
         self.limiter = FixedWindowLimiter(limit, self.config.window_seconds) if limit else None
         gateway = Gateway(self.backend, api_router(), self.limiter, self._calls.append)
-        self.app = EmulatorApp(gateway, control_handler(self))
+        #: The v2 inventory subset's stock (``/v2/...``); see ``set_inventory``.
+        self.inventory_book = InventoryBook(self.clock)
+        self.v2 = V2Gateway(self.backend, self.inventory_book, self._calls.append)
+        self.app = EmulatorApp(gateway, control_handler(self), v2=self.v2)
         self._fresh()
 
     # -- setup ------------------------------------------------------------------------------
@@ -123,6 +128,8 @@ class Emulator:
         self.faults.extend(self.config.faults)
         if self.limiter is not None:
             self.limiter.clear()
+        self.inventory_book.reset(seed=self.config.v2.seed_inventory)
+        self.v2.reset()
         self._calls.clear()
         self.deliveries.clear()
         self.pulls.clear()
@@ -423,6 +430,27 @@ class Emulator:
 
     def fulfillments(self) -> list[Wire]:
         return [clone(f) for _, f in sorted(self.backend.account.fulfillments.items())]
+
+    # -- v2 inventory -------------------------------------------------------------------------
+
+    def set_inventory(self, levels: Iterable[object], *, keep_others: bool = False) -> int:
+        """Seed stock levels (mappings or ``InventoryLevel``-like objects); how many were set.
+
+        Other levels are dropped unless ``keep_others``; see :meth:`InventoryBook.set_levels`.
+        """
+        return self.inventory_book.set_levels(levels, keep_others=keep_others)
+
+    def inventory(self) -> list[Wire]:
+        """Every stock level per (SKU, location), sorted, as ``GET /v2/inventory`` writes them."""
+        return self.inventory_book.levels()
+
+    def add_inventory_warehouse(self, name: str, *, warehouse_id: str | None = None) -> Wire:
+        return self.inventory_book.add_warehouse(name, warehouse_id)
+
+    def add_inventory_location(
+        self, warehouse_id: str, name: str, *, location_id: str | None = None
+    ) -> Wire:
+        return self.inventory_book.add_location(warehouse_id, name, location_id)
 
     # -- what ShipStation's users do --------------------------------------------------------
 

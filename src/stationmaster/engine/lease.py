@@ -7,9 +7,10 @@ next owner, in this process or another, starts from what the last one knew.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import anyio
 import structlog
@@ -19,6 +20,7 @@ from stationmaster import db
 from stationmaster.engine.groups import task_group
 from stationmaster.errors import StationmasterError
 from stationmaster.shipstation.budget import Budget, BudgetState
+from stationmaster.wiretime import utcnow
 
 log = structlog.get_logger("stationmaster.lease")
 
@@ -53,9 +55,24 @@ class KeyLease:
         The yielded budget is the previous owner's, restored, when one was left; otherwise
         the given one. Losing the lease cancels the block with :class:`LeaseLost`.
         """
-        name = lease_name(self.key_id)
-        lease = await self._acquire(name)
+        lease = await self._acquire(lease_name(self.key_id))
+        async with self.held(lease, budget) as current:
+            yield current
+
+    @asynccontextmanager
+    async def held(
+        self, lease: db.Lease, budget: Budget, *, rest: Callable[[], float] = lambda: 0.0
+    ) -> AsyncIterator[Budget]:
+        """Keep an acquired ``lease`` while the block runs: renewed, then released.
+
+        The budget the block gets is the one the previous owner left (else ``budget``), and
+        the one it leaves is stored for the next owner. ``rest`` (asked at release) is how
+        long the scheduler should leave the key alone afterwards.
+        """
+        name = lease.name
         current = _restored(lease.state, budget)
+        if lease.orphaned_at is not None:
+            self._distrust(current, lease.orphaned_at)
         lost = False
         try:
             async with task_group() as group:
@@ -82,9 +99,23 @@ class KeyLease:
         finally:
             if not lost:
                 with anyio.CancelScope(shield=True):
-                    await db.release(self.engine, lease, state=current.snapshot().to_dict())
+                    await db.release(
+                        self.engine, lease, state=current.snapshot().to_dict(), rest=rest()
+                    )
         if lost:
             raise LeaseLost(f"lease {name} was taken over; stopped")
+
+    def _distrust(self, budget: Budget, orphaned_at: datetime) -> None:
+        """Hold back until a window has passed since the dead owner's last possible request.
+
+        It renewed every ``ttl / 3`` seconds while alive, so it called ShipStation no later
+        than that after its last heartbeat; requests from then are in no snapshot.
+        """
+        last_call = orphaned_at + timedelta(seconds=self.ttl / 3)
+        wait = budget.window - (utcnow() - last_call).total_seconds()
+        if wait > 0:
+            log.warning("lease.orphaned_budget", lease=lease_name(self.key_id), wait=wait)
+            budget.penalize(min(wait, budget.window))
 
     async def _acquire(self, name: str) -> db.Lease:
         deadline = anyio.current_time() + self.wait

@@ -7,6 +7,8 @@ as it runs, renewing it, and sleeps between passes unless woken early.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,13 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from stationmaster import db
 from stationmaster.config import ConnectionConfig
 from stationmaster.engine.groups import task_group
-from stationmaster.engine.lease import KeyLease
+from stationmaster.engine.lease import KeyLease, LeaseBusy
+from stationmaster.errors import ShipStationError
 from stationmaster.shipstation import Budget, Credentials, ShipStationClient
+from stationmaster.stores import StoreError
 from stationmaster.stores.registry import open_store
 from stationmaster.sync.inbox import process_inbox
 from stationmaster.sync.push import AuditTrail, ConnectionStopped, PushStats, PushSync
 from stationmaster.sync.rules import Rules, load_rules
 from stationmaster.sync.tracking import Tracker, TrackStats
+from stationmaster.wiretime import utcnow
 
 log = structlog.get_logger("stationmaster.runner")
 
@@ -98,6 +103,40 @@ async def _fixed_sync_start(conn: AsyncConnection, name: str, rules: Rules) -> R
     return rules.model_copy(update={"eligibility": eligibility})
 
 
+def describe_problem(runtime: Runtime, exc: BaseException) -> str:
+    """One line saying which side failed and why, for ``stationmaster status``."""
+    if isinstance(exc, StoreError):
+        return f"store ({runtime.push.store.kind}): {exc}"
+    if isinstance(exc, (ShipStationError, ConnectionStopped)):
+        return f"ShipStation: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@asynccontextmanager
+async def recorded(runtime: Runtime) -> AsyncIterator[None]:
+    """Note on the connection what stops a pass; a pass that goes through clears the note.
+
+    A busy lease is not a problem (another process is running the key), and a failure to
+    write the note must not hide the failure being noted.
+    """
+    engine = runtime.push.engine
+    try:
+        yield
+    except LeaseBusy:
+        raise
+    except Exception as exc:
+        try:
+            async with engine.begin() as conn:
+                await db.note_problem(conn, runtime.name, describe_problem(runtime, exc), utcnow())
+        except Exception as note_failure:  # the original error matters more
+            log.warning(
+                "runner.problem_not_noted", connection=runtime.name, error=str(note_failure)
+            )
+        raise
+    async with engine.begin() as conn:
+        await db.clear_problem(conn, runtime.name)
+
+
 async def run_pass(
     runtime: Runtime,
     *,
@@ -106,7 +145,7 @@ async def run_pass(
 ) -> PushStats:
     """Detect and push until nothing is due, holding the key's lease throughout."""
     push = runtime.push
-    async with runtime.lease.hold(push.client.budget) as budget:
+    async with recorded(runtime), runtime.lease.hold(push.client.budget) as budget:
         push.client.budget = budget
         await drain(push, since=backfill_since, from_start=backfill)
     return push.stats
@@ -119,41 +158,65 @@ async def drain(
     from_start: bool = False,
     page: int = 500,
     idle: float = 0.02,
-) -> None:
+    until: float | None = None,
+    stop: anyio.Event | None = None,
+) -> bool:
     """Push everything the store has changed, detecting and sending at the same time.
 
     While the budget makes the sender wait for the next window, the detector maps and
-    queues the next pages, so batches are ready the moment the window opens.
+    queues the next pages, so batches are ready the moment the window opens. Reaching
+    ``until`` (an ``anyio.current_time()``) or ``stop`` ends the drain early, between two
+    batches and never inside one, so a turn that must end leaves nothing half sent; a wait
+    for the budget is cut short by either. Returns whether it ended early.
     """
-    detecting = True
+    detected = anyio.Event()
+    never = anyio.Event()
+
+    def enough() -> bool:
+        timed_out = until is not None and anyio.current_time() >= until
+        return timed_out or (stop is not None and stop.is_set())
 
     async def detector() -> None:
-        nonlocal detecting
         try:
             first = True
-            while await push.detect(
+            while not enough() and await push.detect(
                 limit=page, page=page, since=since, from_start=from_start and first
             ):
                 first = False
         finally:
-            detecting = False
+            detected.set()
+
+    async def budget_allows() -> bool:
+        """Wait out the budget here, where giving up is safe; False if told to stop."""
+        wait = push.client.budget.delay()
+        if wait > 0:
+            if until is not None:
+                wait = min(wait, max(until - anyio.current_time(), 0.0))
+            with anyio.move_on_after(wait):
+                await (stop or never).wait()
+        return not enough()
 
     async with task_group() as group:
         group.start_soon(detector)
         while True:
+            if not await budget_allows():
+                # Let the detector finish its page: cancelling it inside a transaction
+                # could leave a database connection holding its lock.
+                await detected.wait()
+                return True
             if await push.push_batch():
                 continue
-            if not detecting:
+            if detected.is_set():
                 if await push.push_batch():  # what the detector's last page queued
                     continue
-                break
+                return False
             await anyio.sleep(idle)
 
 
 async def run_tracking(runtime: Runtime) -> TrackStats:
     """One tracking pass under the key's lease: the webhook inbox, then a poll."""
     push = runtime.push
-    async with runtime.lease.hold(push.client.budget) as budget:
+    async with recorded(runtime), runtime.lease.hold(push.client.budget) as budget:
         push.client.budget = budget
         return await track(runtime)
 
@@ -165,39 +228,3 @@ async def track(runtime: Runtime) -> TrackStats:
     )
     stats.add(await runtime.tracker.poll())
     return stats
-
-
-async def run_forever(
-    runtimes: list[Runtime],
-    *,
-    stop: anyio.Event,
-) -> None:
-    """Run every connection's loop until ``stop`` is set; a stopped connection logs and waits.
-
-    Each round pushes what changed and brings tracking back; webhooks only make the inbox
-    non-empty, and the poll that follows every push is the truth.
-    """
-
-    async def loop(runtime: Runtime) -> None:
-        push = runtime.push
-        while not stop.is_set():
-            try:
-                async with runtime.lease.hold(push.client.budget) as budget:
-                    push.client.budget = budget
-                    while not stop.is_set():
-                        await drain(push)
-                        await track(runtime)
-                        with anyio.move_on_after(runtime.config.poll_seconds):
-                            await stop.wait()
-            except ConnectionStopped as exc:
-                log.error("runner.connection_stopped", connection=runtime.name, error=str(exc))
-                with anyio.move_on_after(60):
-                    await stop.wait()
-            except Exception as exc:  # a loop must outlive one bad pass; the log says why
-                log.exception("runner.pass_failed", connection=runtime.name, error=str(exc))
-                with anyio.move_on_after(runtime.config.poll_seconds):
-                    await stop.wait()
-
-    async with anyio.create_task_group() as group:
-        for runtime in runtimes:
-            group.start_soon(loop, runtime)

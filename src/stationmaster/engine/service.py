@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
 
 from stationmaster import db
-from stationmaster.config import Settings
+from stationmaster.config import Settings, WorkerConfig
 from stationmaster.engine.runner import Runtime, build_runtime
 from stationmaster.errors import ConfigError
 from stationmaster.shipstation import Budget, Credentials
 
 if TYPE_CHECKING:
     from stationmaster.web.customstore import CustomStoreTarget
+    from stationmaster.web.dashboard import DashboardOptions
 
 
 async def open_database(settings: Settings) -> AsyncEngine:
@@ -158,6 +159,7 @@ async def customstore_targets(
     settings: Settings, engine: AsyncEngine
 ) -> dict[str, CustomStoreTarget]:
     """The Custom Store endpoint's targets: one per pull-mode connection, with its credentials."""
+    from stationmaster.customstore.mirror import Mirror
     from stationmaster.stores.native import NativeStore
     from stationmaster.stores.registry import open_store
     from stationmaster.sync.rules import load_rules
@@ -176,10 +178,11 @@ async def customstore_targets(
                 "customstore_password_env, and the variables they name"
             )
         store = open_store(config, engine)
-        if not isinstance(store, NativeStore):
-            raise ConfigError(f"connection {config.name!r}: pull mode serves native stores only")
         async with engine.begin() as conn:
             await db.ensure_connection(conn, config.name, mode="pull", store_kind=store.kind)
+        mirror = None
+        if not isinstance(store, NativeStore):
+            mirror = Mirror(engine, config.name, store, source=config.source_slug)
         targets[config.name] = CustomStoreTarget(
             config.name,
             credentials[0],
@@ -187,5 +190,73 @@ async def customstore_targets(
             store,
             load_rules(config.rules),
             config.source_slug,
+            mirror=mirror,
         )
     return targets
+
+
+def dashboard_options(
+    settings: Settings,
+    runtimes: Sequence[Runtime],
+    pull_targets: Mapping[str, CustomStoreTarget] | None = None,
+) -> DashboardOptions:
+    """The dashboard of ``run`` and ``serve``: the configured login, and the store and rules
+    of every connection this process runs (its validation and settings pages need them)."""
+    from stationmaster.web.dashboard import ConnectionSetup, DashboardOptions, login_from_config
+
+    connections = {
+        r.name: ConnectionSetup(r.push.store, r.push.rules, r.config.source_slug) for r in runtimes
+    }
+    for name, target in (pull_targets or {}).items():
+        connections.setdefault(name, ConnectionSetup(target.store, target.rules, target.source))
+    return DashboardOptions(login=login_from_config(settings.web), connections=connections)
+
+
+async def run_workers(
+    worker: WorkerConfig,
+    engine: AsyncEngine,
+    runtimes: Sequence[Runtime],
+    *,
+    owner: str,
+    stop: anyio.Event,
+) -> None:
+    """Serve the runtimes' keys in turns until ``stop``, woken early by ``NOTIFY`` on PostgreSQL."""
+    from stationmaster.engine.scheduler import Scheduler
+    from stationmaster.engine.wakeup import listen_for_work
+
+    if not runtimes:
+        await stop.wait()
+        return
+    scheduler = Scheduler(
+        engine,
+        runtimes,
+        owner,
+        concurrency=worker.concurrency,
+        turn_seconds=worker.turn_seconds,
+        lease_seconds=worker.lease_seconds,
+    )
+    async with anyio.create_task_group() as group:
+        group.start_soon(listen_for_work, engine, scheduler.work_arrived)
+        await scheduler.run(stop)
+        group.cancel_scope.cancel()
+
+
+async def run_stock_reconciles(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    owner: str,
+    stop: anyio.Event,
+    transport: httpx2.AsyncBaseTransport | None = None,
+) -> None:
+    """Each connection's periodic stock reconcile (those naming an inventory key) until
+    ``stop``; the reconcile lease keeps workers on one database from running one twice."""
+    from functools import partial
+
+    from stationmaster.stock.schedule import reconcile_periodically
+    from stationmaster.stock.setup import open_reconcilers
+
+    reconcilers = await open_reconcilers(settings, engine, owner=owner, transport=transport)
+    async with anyio.create_task_group() as group:
+        for reconciler in reconcilers:
+            group.start_soon(partial(reconcile_periodically, reconciler, stop=stop))

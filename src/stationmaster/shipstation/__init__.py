@@ -1,4 +1,7 @@
-"""ShipStation REST v1: the async client, its wire models, rate budget, paging and retries."""
+"""ShipStation REST v1: the async client, its wire models, rate budget, paging and retries.
+
+Stock lives in API v2 instead: :mod:`.inventory` holds its client (``InventoryClient``).
+"""
 
 from stationmaster.shipstation.budget import Budget
 from stationmaster.shipstation.client import (
@@ -8,6 +11,12 @@ from stationmaster.shipstation.client import (
     Timeouts,
 )
 from stationmaster.shipstation.credentials import Credentials
+from stationmaster.shipstation.inventory import (
+    InventoryChange,
+    InventoryClient,
+    InventoryCredentials,
+    InventoryLevel,
+)
 from stationmaster.shipstation.paging import SkippedRecord
 from stationmaster.shipstation.retry import NO_RETRY, RetryPolicy
 
@@ -17,6 +26,10 @@ __all__ = [
     "Budget",
     "Credentials",
     "Exchange",
+    "InventoryChange",
+    "InventoryClient",
+    "InventoryCredentials",
+    "InventoryLevel",
     "RetryPolicy",
     "ShipStationClient",
     "SkippedRecord",

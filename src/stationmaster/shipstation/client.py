@@ -87,7 +87,9 @@ class Exchange:
 
 
 ExchangeObserver = Callable[[Exchange], Awaitable[None] | None]
-REDACTED_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+REDACTED_HEADERS = frozenset(
+    {"authorization", "api-key", "cookie", "set-cookie", "proxy-authorization"}
+)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Store connectors: the protocol every store implements, and the connectors themselves."""
 
-from stationmaster.stores.protocol import Capability, ChangeBatch, Store, StoreError
+from stationmaster.stores.protocol import Capability, ChangeBatch, Store, StoreError, Unreadable
 
-__all__ = ["Capability", "ChangeBatch", "Store", "StoreError"]
+__all__ = ["Capability", "ChangeBatch", "Store", "StoreError", "Unreadable"]

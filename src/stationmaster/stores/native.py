@@ -9,15 +9,16 @@ treats it exactly like a connector to a real store.
 
 A stored document that no longer parses as an :class:`~stationmaster.domain.Order` (a change
 to the model's rules, a hand-edited row) must not stall the change feed for every order behind
-it: the feed skips it, logs ``native.unreadable_order`` with the fields at fault, and counts it
-in :attr:`NativeStore.unreadable`; reading that one order directly raises
+it: the feed reports it as :class:`~stationmaster.stores.protocol.Unreadable` (the push sync
+records that as the order's error), logs ``native.unreadable_order`` with the fields at fault,
+and counts it in :attr:`NativeStore.unreadable`; reading that one order directly raises
 :class:`UnreadableRecord` instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Literal
 
 import structlog
@@ -29,7 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from stationmaster import db
 from stationmaster.db.tables import KEY
 from stationmaster.domain import Order, Package, Shipment
-from stationmaster.stores.protocol import Capability, ChangeBatch, StoreError
+from stationmaster.stores.protocol import (
+    Capability,
+    ChangeBatch,
+    StockBelowZero,
+    StockKeyReused,
+    StockReceipt,
+    StoreError,
+    UnknownSku,
+    Unreadable,
+)
 from stationmaster.sync.mapping import order_key
 
 log = structlog.get_logger("stationmaster.stores.native")
@@ -64,7 +74,7 @@ class UnknownStoreOrder(StoreError, LookupError):
         self.source_id = source_id
 
 
-class OutOfStock(StoreError):
+class OutOfStock(StockBelowZero):
     """A stock adjustment would take a SKU below zero; the level was left as it was."""
 
     def __init__(self, sku: str, on_hand: int, delta: int) -> None:
@@ -112,7 +122,10 @@ class NativeStore:
         """
         _check_storable(order)
         async with self._begin(order.source_id) as conn:
-            return await self._put_in(conn, order)
+            outcome = await self._put_in(conn, order)
+            if outcome != "unchanged":
+                await db.notify_work(conn, self.connection)
+            return outcome
 
     async def ingest_many(self, orders: Iterable[Order]) -> dict[IngestOutcome, int]:
         """Store many orders in one transaction: all of them, or (on a refusal) none.
@@ -138,6 +151,8 @@ class NativeStore:
         async with self._begin() as conn:
             for outcome in await db.upsert_native_orders(conn, self.connection, writes):
                 counts[outcome] += 1
+            if counts["created"] or counts["updated"]:
+                await db.notify_work(conn, self.connection)
         return counts
 
     async def _put_in(self, conn: AsyncConnection, order: Order) -> IngestOutcome:
@@ -171,7 +186,10 @@ class NativeStore:
         if there is no such order.
         """
         async with self._begin(source_id) as conn:
-            return await db.mark_native_deleted(conn, self.connection, source_id)
+            deleted = await db.mark_native_deleted(conn, self.connection, source_id)
+            if deleted:
+                await db.notify_work(conn, self.connection)
+            return deleted
 
     async def get(self, source_id: str) -> Order | None:
         """The stored order with its current status, or ``None``; :class:`UnreadableRecord`
@@ -200,9 +218,18 @@ class NativeStore:
             raise InvalidStoreInput(f"limit must be a positive integer, got {limit!r}")
         async with self.engine.connect() as conn:
             rows = await db.native_changes_since(conn, self.connection, after, limit)
-        orders = [order for row in rows if (order := self._readable(row)) is not None]
+        orders: list[Order] = []
+        unreadable: list[Unreadable] = []
+        for row in rows:
+            try:
+                orders.append(self._readable(row))
+            except UnreadableRecord as exc:
+                number = row.payload.get("number")
+                unreadable.append(
+                    Unreadable(row.source_id, str(exc), number if isinstance(number, str) else None)
+                )
         next_cursor: JsonValue = rows[-1].change_seq if rows else cursor
-        return ChangeBatch(orders=orders, cursor=next_cursor, more=len(rows) == limit)
+        return ChangeBatch(orders, next_cursor, len(rows) == limit, unreadable)
 
     async def orders_by_id(self, source_ids: Sequence[str]) -> dict[str, Order]:
         """The stored orders among ``source_ids`` (deleted ones included, flagged).
@@ -213,8 +240,10 @@ class NativeStore:
         async with self.engine.connect() as conn:
             for source_id in dict.fromkeys(source_ids):
                 stored = await db.get_native_order(conn, self.connection, source_id)
-                if stored is not None and (order := self._readable(stored)) is not None:
-                    found[source_id] = order
+                if stored is None:
+                    continue
+                with suppress(UnreadableRecord):
+                    found[source_id] = self._readable(stored)
         return found
 
     async def set_status(self, source_id: str, status: str) -> None:
@@ -265,15 +294,17 @@ class NativeStore:
             packages=packages,
         )
 
-    async def adjust_stock(self, sku: str, delta: int) -> int:
+    async def adjust_stock(self, sku: str, delta: int, key: str | None = None) -> int:
         """Add ``delta`` to ``sku``'s on-hand level (a new SKU starts at zero); the new level.
 
-        :class:`OutOfStock` (level unchanged) when it would go below zero.
+        :class:`OutOfStock` (level unchanged) when it would go below zero. With ``key`` the
+        change is made once per key (see :meth:`adjust_stock_once`); a repeat returns the
+        current level.
         """
-        if isinstance(delta, bool) or not isinstance(delta, int):
-            raise InvalidStoreInput(f"delta must be an integer, got {delta!r}", field="delta")
-        if abs(delta) > STOCK_DELTA_LIMIT:
-            raise InvalidStoreInput(f"delta {delta} is beyond ±{STOCK_DELTA_LIMIT}", field="delta")
+        _check_delta(delta)
+        if key is not None:
+            receipt = await self._adjust_once(sku, delta, key, reason=None, create=True)
+            return receipt.on_hand
         try:
             async with self._begin() as conn:
                 level = await db.adjust_native_stock(conn, self.connection, sku, delta)
@@ -284,6 +315,65 @@ class NativeStore:
                 f"stock of {sku!r} would leave the range a level can hold", field="delta"
             ) from None
         return level.on_hand
+
+    async def adjust_stock_once(
+        self, sku: str, delta: int, key: str, *, reason: str | None = None
+    ) -> StockReceipt:
+        """Add ``delta`` to a stocked SKU once per ``key``, keeping the key in the same
+        transaction as the change: exactly once, a crash included.
+
+        :class:`~stationmaster.stores.protocol.UnknownSku` for a SKU without a level (a
+        delivery from a warehouse must not invent products), :class:`OutOfStock` below zero,
+        :class:`~stationmaster.stores.protocol.StockKeyReused` for a key recorded with
+        another SKU or delta; each changes nothing.
+        """
+        _check_delta(delta)
+        return await self._adjust_once(sku, delta, key, reason=reason, create=False)
+
+    async def _adjust_once(
+        self, sku: str, delta: int, key: str, *, reason: str | None, create: bool
+    ) -> StockReceipt:
+        try:
+            async with self._begin() as conn:
+                on_hand, applied = await db.adjust_native_stock_once(
+                    conn, self.connection, sku, delta, key, reason=reason, create=create
+                )
+        except db.InsufficientStock as exc:
+            raise OutOfStock(sku, exc.on_hand, delta) from None
+        except db.UnknownStockSku as exc:
+            raise UnknownSku(str(exc)) from None
+        except db.LedgerKeyReused as exc:
+            raise StockKeyReused(str(exc)) from None
+        except DataError:
+            raise InvalidStoreInput(
+                f"stock of {sku!r} would leave the range a level can hold", field="delta"
+            ) from None
+        return StockReceipt(on_hand, applied)
+
+    async def place(self, order: Order) -> IngestOutcome:
+        """Store an order and take its units from stock, in one transaction.
+
+        Each line's quantity is taken from its SKU's level (SKUs without a level are not
+        tracked and take nothing), once per order and SKU: placing the same order again
+        takes nothing more. :class:`OutOfStock` if a level would go below zero, and then
+        neither the order nor any stock change is kept. A deleted order takes nothing.
+        """
+        _check_storable(order)
+        taken: dict[str, int] = {}
+        for line in order.lines:
+            if line.sku is not None and not line.adjustment and not order.deleted:
+                taken[line.sku] = taken.get(line.sku, 0) + line.quantity
+        try:
+            async with self._begin(order.source_id) as conn:
+                await db.take_native_stock(
+                    conn, self.connection, order.source_id, taken, reason=f"order {order.number}"
+                )
+                outcome = await self._put_in(conn, order)
+                if outcome != "unchanged":
+                    await db.notify_work(conn, self.connection)
+        except db.InsufficientStock as exc:
+            raise OutOfStock(exc.sku, exc.on_hand, exc.delta) from None
+        return outcome
 
     # ------------------------------------------------------------------ helpers
 
@@ -300,7 +390,8 @@ class NativeStore:
         except db.InvalidStateInput as exc:
             raise InvalidStoreInput(str(exc)) from None
 
-    def _readable(self, stored: db.NativeOrder) -> Order | None:
+    def _readable(self, stored: db.NativeOrder) -> Order:
+        """The stored order, or :class:`UnreadableRecord` (logged and counted) naming why."""
         try:
             return _rebuild(stored)
         except PydanticValidationError as exc:
@@ -312,7 +403,16 @@ class NativeStore:
                 change_seq=stored.change_seq,
                 fields=_fields(exc),
             )
-            return None
+            raise UnreadableRecord(
+                f"stored order {stored.source_id!r} is no longer a valid order ({_fields(exc)})"
+            ) from None
+
+
+def _check_delta(delta: object) -> None:
+    if isinstance(delta, bool) or not isinstance(delta, int):
+        raise InvalidStoreInput(f"delta must be an integer, got {delta!r}", field="delta")
+    if abs(delta) > STOCK_DELTA_LIMIT:
+        raise InvalidStoreInput(f"delta {delta} is beyond ±{STOCK_DELTA_LIMIT}", field="delta")
 
 
 def _check_storable(order: Order) -> None:

@@ -21,6 +21,7 @@ from stationmaster.shipstation.models import (
     ShipmentList,
     WebhookPayload,
 )
+from stationmaster.stores import StoreError
 from stationmaster.sync.tracking import Tracker, TrackStats
 
 log = structlog.get_logger("stationmaster.inbox")
@@ -63,7 +64,7 @@ async def process_inbox(
     for entry in entries:
         try:
             stats = await _work(entry, client, tracker)
-        except (ShipStationError, ValueError) as exc:
+        except (ShipStationError, StoreError, ValueError) as exc:
             async with engine.begin() as conn:
                 await db.inbox_failed(conn, entry.id, str(exc))
             log.warning("inbox.failed", connection=connection, entry=entry.id, error=str(exc))

@@ -35,7 +35,7 @@ from stationmaster.errors import (
 )
 from stationmaster.shipstation import Exchange, ShipStationClient
 from stationmaster.shipstation.models import CreateOrderResult, to_wire
-from stationmaster.stores import Store
+from stationmaster.stores import Store, Unreadable
 from stationmaster.sync.mapping import Mapped, fingerprint, map_order, order_key
 from stationmaster.sync.rules import Rules
 from stationmaster.wiretime import utcnow
@@ -120,14 +120,19 @@ class PushSync:
         while read < limit:
             batch = await self.store.changed_orders(cursor, min(page, limit - read))
             orders = [o for o in batch.orders if since is None or o.created_at >= since]
-            await self._queue(orders, batch.cursor)
-            read += len(batch.orders)
+            await self._queue(orders, batch.cursor, batch.unreadable)
+            read += len(batch.orders) + len(batch.unreadable)
             cursor = batch.cursor
-            if not batch.more or not batch.orders:
+            if not batch.more or not (batch.orders or batch.unreadable):
                 break
         return read
 
-    async def _queue(self, orders: Sequence[StoreOrder], cursor: JsonValue) -> None:
+    async def _queue(
+        self,
+        orders: Sequence[StoreOrder],
+        cursor: JsonValue,
+        unreadable: Sequence[Unreadable] = (),
+    ) -> None:
         now = self.now()
         items: list[db.OutboxItem] = []
         refused: list[tuple[Mapped, StoreOrder]] = []
@@ -156,10 +161,13 @@ class PushSync:
             for mapped, _ in refused:
                 reason = "; ".join(f"{p.field}: {p.message}" for p in mapped.errors)
                 await db.note_error(conn, self.connection, mapped.order_key, reason, now)
+            for bad in unreadable:
+                key = order_key(self.source, bad.source_id)
+                await db.note_error(conn, self.connection, key, f"store: {bad.reason}", now)
         self.stats.detected += len(orders)
         self.stats.queued += len(result.queued) + len(result.replaced)
         self.stats.unchanged += sum(1 for s in result.skipped if s.reason == "unchanged")
-        self.stats.refused += len(refused)
+        self.stats.refused += len(refused) + len(unreadable)
         await self._write_back([o.source_id for _, o in refused], failed=True)
         for mapped, order in refused:
             log.info(
@@ -167,6 +175,13 @@ class PushSync:
                 connection=self.connection,
                 order=order.number,
                 problems=len(mapped.errors),
+            )
+        for bad in unreadable:
+            log.warning(
+                "push.unreadable_in_store",
+                connection=self.connection,
+                source_id=bad.source_id,
+                reason=bad.reason,
             )
         self._progress()
 

@@ -33,7 +33,7 @@ from stationmaster.errors import NotFound, ShipStationError
 from stationmaster.shipstation import ShipStationClient
 from stationmaster.shipstation import models as ss
 from stationmaster.shipstation.paging import MAX_PAGE_SIZE, Page, SkippedRecord, walk_filter
-from stationmaster.stores.protocol import Store, payment_capture_of
+from stationmaster.stores.protocol import Store, StoreError, payment_capture_of
 from stationmaster.sync.rules import Rules, normalize_status
 from stationmaster.sync.tracking_orders import (
     KnownKeys,
@@ -470,7 +470,10 @@ class Tracker:
 
     async def _settle(self, source_ids: Sequence[str], stats: TrackStats) -> None:
         """Recompute each order's status from all its live packages; capture on first ship."""
-        orders = await self._store_orders(source_ids, stats)
+        try:
+            orders = await self._store_orders(source_ids, stats)
+        except StoreError:  # the packages are in; statuses follow with the order's next event
+            return
         async with self.engine.connect() as conn:
             packages = await db.tracked_packages_of(conn, self.connection, list(orders))
             history = await db.get_tracking_orders(conn, self.connection, list(orders))
@@ -739,7 +742,9 @@ class Tracker:
             return {}
         try:
             return await self.store.orders_by_id(wanted)
-        except Exception as exc:  # the store is down: nothing applies now, the poll repeats
+        except Exception as exc:
+            # The store is down: stop here so the stream's cursor stays where it was and the
+            # next pass reads the same records again (treating them as not ours loses them).
             stats.store_failures += 1
             log.warning(
                 "tracking.store_read_failed",
@@ -747,7 +752,9 @@ class Tracker:
                 error=type(exc).__name__,
                 detail=str(exc),
             )
-            return {}
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"reading orders from the store failed: {exc}") from exc
 
 
 def _candidates(ref: _Ref, known: KnownKeys) -> list[str]:

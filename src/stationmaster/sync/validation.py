@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Final, TextIO
 
 from stationmaster import domain
-from stationmaster.sync.mapping import Severity, map_order
+from stationmaster.stores.protocol import Unreadable
+from stationmaster.sync.mapping import Severity, map_order, order_key
 from stationmaster.sync.rules import Rules
 
 CSV_COLUMNS: Final = ("order_number", "source_id", "order_key", "severity", "field", "message")
@@ -82,6 +83,26 @@ def validate_orders(
                 message=problem.message,
             )
             for problem in mapped.problems
+        )
+    return report
+
+
+def add_unreadable(
+    report: Report, unreadable: Iterable[Unreadable], *, source: str
+) -> Report:
+    """Count the orders the store could not hand over as errors, each with its reason."""
+    for bad in unreadable:
+        report.checked += 1
+        report.errors += 1
+        report.rows.append(
+            ReportRow(
+                order_number=bad.number or "",
+                source_id=bad.source_id,
+                order_key=order_key(source, bad.source_id),
+                severity="error",
+                field="store",
+                message=bad.reason,
+            )
         )
     return report
 

@@ -32,10 +32,12 @@ from stationmaster.customstore.export import (
     NativeExport,
     Window,
 )
+from stationmaster.customstore.mirror import Mirror, refresh_quietly
 from stationmaster.customstore.notify import NoticeApplier, NotifyOutcome
 from stationmaster.customstore.reader import NoticeError, ShipNotice, read_notice
 from stationmaster.customstore.writer import export_document
 from stationmaster.stores.native import NativeStore
+from stationmaster.stores.protocol import Store
 from stationmaster.sync.rules import Rules
 from stationmaster.wiretime import render_customstore
 
@@ -51,6 +53,9 @@ XML_MEDIA_TYPE: Final = "text/xml; charset=utf-8"
 class CustomStoreTarget:
     """One pull-mode connection as its Custom Store URL serves it.
 
+    ``store`` takes the ship notices. The export pages through the connection's native
+    tables: the store itself when it is native, otherwise the copy ``mirror`` keeps (and
+    refreshes before the first page of each export).
     ``unknown_order_status``: the answer to a notice for an order we do not have (404 by
     default; 200 stops ShipStation from retrying what cannot succeed).
     """
@@ -58,14 +63,19 @@ class CustomStoreTarget:
     name: str
     user: str = field(repr=False)
     password: str = field(repr=False)
-    store: NativeStore
+    store: Store
     rules: Rules
     source: str
+    mirror: Mirror | None = None
     export: ExportOptions = field(default_factory=ExportOptions)
     max_notice_bytes: int = MAX_NOTICE_BYTES
     unknown_order_status: int = status.HTTP_404_NOT_FOUND
 
     def __post_init__(self) -> None:
+        if self.mirror is None and not isinstance(self.store, NativeStore):
+            raise ValueError(
+                f"Custom Store {self.name!r}: a {self.store.kind} store needs a mirror to export"
+            )
         if not self.user or not self.password:
             raise ValueError(f"Custom Store {self.name!r}: user and password must not be empty")
         if ":" in self.user:
@@ -201,7 +211,7 @@ def customstore_router(
                 return _plain(
                     status.HTTP_405_METHOD_NOT_ALLOWED, "export is a GET", {"Allow": "GET"}
                 )
-            return await _export(exports[connection], request)
+            return await _export(exports[connection], connections[connection].mirror, request)
         if action == "shipnotify":
             if request.method != "POST":
                 return _plain(
@@ -215,12 +225,14 @@ def customstore_router(
     return router
 
 
-async def _export(export: NativeExport, request: Request) -> Response:
+async def _export(export: NativeExport, mirror: Mirror | None, request: Request) -> Response:
     page_text = _param(request, "page") or "1"
     if not page_text.isascii() or not page_text.isdigit() or len(page_text) > 9:
         return _plain(status.HTTP_400_BAD_REQUEST, "page must be a whole number from 1")
     try:
         window = Window.parse(_param(request, "start_date"), _param(request, "end_date"))
+        if mirror is not None and int(page_text) == 1:
+            await refresh_quietly(mirror)
         page = await export.page(window, int(page_text))
     except ExportRequestError as exc:
         return _plain(status.HTTP_400_BAD_REQUEST, str(exc))
@@ -238,11 +250,10 @@ async def _export(export: NativeExport, request: Request) -> Response:
 
 
 async def _on_the_loop(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """The writer's chunks, each made on the event loop's thread.
+    """The document's chunks (one per order, already written), driven from the event loop.
 
-    Starlette runs a plain iterator's steps on worker threads, one step on one thread and the
-    next on another; lxml's incremental writer must stay on the thread that opened it
-    (libxml2 keeps per-thread state), so the steps are driven from here. One step, one order.
+    A plain iterator would make Starlette hand each step to a worker thread; the orders are
+    written already, so a thread per step would cost more than the step itself.
     """
     for chunk in chunks:
         yield chunk

@@ -1,23 +1,21 @@
-"""The status page and its JSON twin: per connection backlog, pushed, failed, 429s and budget."""
+"""The status JSON and health check: per connection backlog, pushed, failed, 429s and budget.
+
+The HTML view of the same numbers is the dashboard's overview (:mod:`stationmaster.web.dashboard`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster import db
 from stationmaster.shipstation import Budget
 from stationmaster.web.auth import bearer_dependency
-
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +29,9 @@ class ConnectionStatus:
     last_success: datetime | None
     budget_wait: float | None
     budget_limit: int | None
+    order_errors: int = 0
+    problem: str | None = None
+    problem_at: datetime | None = None
 
 
 async def connection_statuses(
@@ -52,23 +53,21 @@ async def connection_statuses(
                 last_success=row.last_success,
                 budget_wait=round(budget.delay(), 1) if budget is not None else None,
                 budget_limit=budget.limit if budget is not None else None,
+                order_errors=row.order_errors,
+                problem=row.problem,
+                problem_at=row.problem_at,
             )
         )
     return statuses
 
 
 def status_router(engine: AsyncEngine, budgets: Mapping[str, Budget], *, token: str) -> APIRouter:
-    """``/`` (HTML, refreshes itself), ``/api/v1/status`` (JSON, bearer token) and ``/healthz``.
+    """``/api/v1/status`` (JSON, bearer token) and ``/healthz``.
 
     ``budgets`` is read at request time, so a runner may swap a connection's budget (as a
-    lease hands one over) and the page follows.
+    lease hands one over) and the answer follows.
     """
     router = APIRouter()
-
-    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def page(request: Request) -> HTMLResponse:
-        rows = await connection_statuses(engine, budgets)
-        return TEMPLATES.TemplateResponse(request, "status.html", {"rows": rows})
 
     @router.get("/api/v1/status", dependencies=[Depends(bearer_dependency(token))])
     async def status_json() -> dict[str, Any]:

@@ -335,6 +335,8 @@ def webhooks_router(
                 new = await db.inbox_put(
                     conn, connection, delivery.resource_type, delivery.resource_url, now=now()
                 )
+                if new:
+                    await db.notify_work(conn, connection)
         except db.UnknownConnection:
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -11,9 +11,9 @@ import pytest
 from pydantic import JsonValue
 
 from stationmaster.domain import Order, Package, Shipment
-from stationmaster.stores import Capability, ChangeBatch, StoreError
-from stationmaster.stores.testkit import CHECKS, Check, Seed, Subject, check_store
+from stationmaster.stores import Capability, ChangeBatch, StoreError, Unreadable
 from stationmaster.testing.factories import make_orders
+from stationmaster.testing.store_conformance import CHECKS, Check, Seed, Subject, check_store
 
 pytestmark = pytest.mark.anyio
 
@@ -31,8 +31,11 @@ class MemoryStore:
     orders: dict[str, tuple[int, Order]] = field(default_factory=dict)
     packages: dict[str, dict[str, Package]] = field(default_factory=dict)
     stock: dict[str, int] = field(default_factory=dict)
+    stock_keys: dict[str, tuple[str, int]] = field(default_factory=dict)
 
-    async def seed(self, orders: Sequence[Order]) -> None:
+    broken: set[str] = field(default_factory=set)
+
+    async def seed(self, orders: Sequence[Order]) -> list[str]:
         for order in orders:
             known = self.orders.get(order.source_id)
             if known is not None and self.fault == "updates_keep_their_place":
@@ -40,6 +43,10 @@ class MemoryStore:
                 continue
             self.seq += 1
             self.orders[order.source_id] = (self.seq, order)
+        return [order.source_id for order in orders]
+
+    async def break_order(self, source_id: str) -> None:
+        self.broken.add(source_id)
 
     async def changed_orders(self, cursor: JsonValue, limit: int) -> ChangeBatch:
         after = cursor if isinstance(cursor, int) else 0
@@ -50,7 +57,18 @@ class MemoryStore:
         if self.fault == "newest_first":
             page = page[::-1]
         last = max((seq for seq, _ in page), default=after)
-        return ChangeBatch([order for _, order in page], last, more=len(rows) > len(page))
+        if self.fault == "stops_at_unreadable":
+            good = [order for _, order in page]
+            for index, order in enumerate(good):
+                if order.source_id in self.broken:
+                    return ChangeBatch(good[:index], cursor, more=False)
+        unreadable = [
+            Unreadable(order.source_id, "no country")
+            for _, order in page
+            if order.source_id in self.broken and self.fault != "unreadable_unreported"
+        ]
+        readable = [order for _, order in page if order.source_id not in self.broken]
+        return ChangeBatch(readable, last, len(rows) > len(page), unreadable)
 
     async def orders_by_id(self, source_ids: Sequence[str]) -> dict[str, Order]:
         if self.fault == "returns_every_order":
@@ -93,8 +111,14 @@ class MemoryStore:
         ]
         return Shipment(order_source_id=source_id, packages=packages)
 
-    async def adjust_stock(self, sku: str, delta: int) -> int:
+    async def adjust_stock(self, sku: str, delta: int, key: str | None = None) -> int:
         self._require("stock")
+        if key is not None and self.fault != "stock_key_ignored":
+            if key in self.stock_keys:
+                if self.stock_keys[key] != (sku, delta):
+                    raise StoreError(f"key {key!r} was used for another adjustment")
+                return self.stock.get(sku, 0)
+            self.stock_keys[key] = (sku, delta)
         level = self.stock.get(sku, 0) + (
             abs(delta) if self.fault == "stock_ignores_sign" else delta
         )
@@ -104,12 +128,17 @@ class MemoryStore:
 
 def _subject(store: MemoryStore) -> Subject:
     seed: Seed = store.seed
-    return Subject(store, seed, read_shipment=store.read_shipment)
+    return Subject(store, seed, read_shipment=store.read_shipment, break_order=store.break_order)
+
+
+async def _check_all(store: MemoryStore) -> None:
+    await check_store(
+        store, store.seed, read_shipment=store.read_shipment, break_order=store.break_order
+    )
 
 
 async def test_a_correct_store_passes_every_check() -> None:
-    store = MemoryStore()
-    await check_store(store, store.seed, read_shipment=store.read_shipment)
+    await _check_all(MemoryStore())
 
 
 async def test_a_store_without_optional_capabilities_passes_when_it_refuses_them() -> None:
@@ -118,24 +147,26 @@ async def test_a_store_without_optional_capabilities_passes_when_it_refuses_them
 
 
 FAULTS = {
-    "ignores_limit": ("check_feed_pages_every_change_once", "limit=3"),
-    "cursor_overlaps": ("check_feed_pages_every_change_once", "expected each of"),
+    "ignores_limit": ("check_feed_pages_every_change_once", "(limit=1) returned 5"),
+    "cursor_overlaps": ("check_feed_pages_every_change_once", "still reported more"),
     "newest_first": ("check_feed_pages_every_change_once", "in the order they were written"),
     "updates_keep_their_place": ("check_update_comes_back_after_cursor", "only the updated"),
     "returns_every_order": ("check_orders_by_id_returns_exactly_the_known", "returned keys"),
     "status_not_kept": ("check_set_status_shows", "after set_status("),
-    "packages_pile_up": ("check_apply_shipment_is_idempotent", "(twice)"),
-    "void_is_forgotten": ("check_apply_shipment_is_idempotent", "(replayed)"),
+    "packages_pile_up": ("check_partial_shipments_apply_once", "(the first package, twice)"),
+    "void_is_forgotten": ("check_partial_shipments_apply_once", "(replayed)"),
+    "stops_at_unreadable": ("check_unreadable_order_is_reported_and_skipped", "expected the two"),
+    "unreadable_unreported": ("check_unreadable_order_is_reported_and_skipped", "not reported"),
     "stock_ignores_sign": ("check_stock_deltas_add_up", "-2 gave"),
+    "stock_key_ignored": ("check_stock_adjustment_key_applies_once", "the same key again"),
 }
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 async def test_each_fault_fails_the_kit_by_name(fault: str) -> None:
     check_name, message = FAULTS[fault]
-    store = MemoryStore(fault=fault)
     with pytest.raises(AssertionError) as caught:
-        await check_store(store, store.seed, read_shipment=store.read_shipment)
+        await _check_all(MemoryStore(fault=fault))
     assert str(caught.value).startswith(f"{check_name}: ")
     assert message in str(caught.value)
 

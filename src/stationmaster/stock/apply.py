@@ -1,0 +1,82 @@
+"""Applying a warehouse's adjustments to a store, each on its own, each with a named outcome.
+
+A store that keeps the key with its own change (the native store; see
+:class:`~stationmaster.stores.protocol.StockReceipts`) is asked directly and says whether the
+key was new. Any other store is
+asked through stationmaster's ledger (:mod:`stationmaster.stock.ledger`), which tells a
+first delivery from a repeat; the store gets the key too, and by its contract drops a key it
+has seen, so a change whose answer was lost may safely be sent again.
+
+Store refusals become per-item outcomes; anything else (the database gone) propagates, and
+the sender's retry is harmless because every item carries its key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stationmaster.stock.adjustments import Adjustment, ItemResult, ItemStatus
+from stationmaster.stock.ledger import AdjustmentInDoubt, StockLedger
+from stationmaster.stores.protocol import (
+    StockBelowZero,
+    StockKeyReused,
+    StockReceipts,
+    Store,
+    StoreError,
+    UnknownSku,
+)
+
+
+async def apply_adjustments(
+    store: Store, ledger: StockLedger, items: Sequence[Adjustment | ItemResult]
+) -> list[ItemResult]:
+    """One result per item, in order; items already judged (invalid) pass through as they are."""
+    results: list[ItemResult] = []
+    for index, item in enumerate(items):
+        if isinstance(item, ItemResult):
+            results.append(item)
+        else:
+            results.append(await apply_adjustment(store, ledger, index, item))
+    return results
+
+
+async def apply_adjustment(
+    store: Store, ledger: StockLedger, index: int, adjustment: Adjustment
+) -> ItemResult:
+    """Apply one adjustment; its outcome, never a store exception."""
+    a = adjustment
+
+    def result(
+        status: ItemStatus,
+        *,
+        on_hand: int | None = None,
+        field: str | None = None,
+        message: str | None = None,
+    ) -> ItemResult:
+        return ItemResult(index, status, a.sku, a.key, on_hand, field, message)
+
+    try:
+        if isinstance(store, StockReceipts):
+            receipt = await store.adjust_stock_once(a.sku, a.delta, a.key, reason=a.reason)
+            return result("applied" if receipt.applied else "duplicate", on_hand=receipt.on_hand)
+
+        async def change() -> int:
+            return await store.adjust_stock(a.sku, a.delta, a.key)
+
+        outcome = await ledger.once(a, change, resend_safe=True)
+        return result("applied" if outcome.applied else "duplicate", on_hand=outcome.on_hand)
+    except UnknownSku as exc:
+        return result("unknown_sku", field="sku", message=str(exc))
+    except StockBelowZero as exc:
+        return result("refused", field="delta", message=str(exc))
+    except StockKeyReused as exc:
+        return result("invalid", field="idempotency_key", message=str(exc))
+    except AdjustmentInDoubt as exc:
+        return result("failed", message=str(exc))
+    except StoreError as exc:
+        if isinstance(exc, ValueError):
+            field = getattr(exc, "field", None)
+            return result(
+                "invalid", field=field if isinstance(field, str) else None, message=str(exc)
+            )
+        return result("failed", message=str(exc))

@@ -1,0 +1,1 @@
+"""A minimal django-oscar shop for the connector's tests (settings and a forked order app)."""

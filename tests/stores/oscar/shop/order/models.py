@@ -1,0 +1,3 @@
+"""Oscar's order models, unchanged."""
+
+from oscar.apps.order.models import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""The test shop serves no pages; Django only needs a URL configuration to exist."""
+
+urlpatterns: list[object] = []
