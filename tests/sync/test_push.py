@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import httpx2
 import pytest
 from sqlalchemy import update
@@ -188,6 +189,30 @@ async def test_wrong_credentials_stop_the_connection_and_keep_the_orders(engine:
         await run_pass(pushing.runtime)
     async with pushing.engine.connect() as conn:
         assert len(await db.outbox_rows(conn, "shop")) == 3
+
+
+async def test_a_stopped_connection_lets_the_detector_finish_its_page(
+    engine: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender's failure must not cancel the detector inside its database work."""
+    emulator = Emulator(EmulatorConfig(api_key="k", api_secret="other"))
+    pushing = await wire(engine, emulator)  # type: ignore[arg-type]
+    await seed(pushing, 3)
+    read_page = pushing.store.changed_orders
+    pages = {"started": 0, "finished": 0}
+
+    async def slow_page(*args: object, **kwargs: object) -> object:
+        pages["started"] += 1
+        await anyio.sleep(0.3)  # the sender's 401 arrives meanwhile
+        page = await read_page(*args, **kwargs)  # type: ignore[arg-type]
+        pages["finished"] += 1
+        return page
+
+    monkeypatch.setattr(pushing.store, "changed_orders", slow_page)
+    with pytest.raises(ConnectionStopped):
+        await run_pass(pushing.runtime)
+    assert pages["started"] >= 1
+    assert pages["finished"] == pages["started"]
 
 
 async def test_write_back_moves_trigger_orders_to_submitted(engine: object) -> None:

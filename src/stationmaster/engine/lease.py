@@ -81,9 +81,12 @@ class KeyLease:
                     nonlocal lease, lost
                     while True:
                         await anyio.sleep(self.ttl / 3)
-                        renewed = await db.renew(
-                            self.engine, lease, self.ttl, state=current.snapshot().to_dict()
-                        )
+                        # Shielded: a renewal cut off inside its transaction could leave a
+                        # connection holding the lease row's lock. Cancellation waits for it.
+                        with anyio.CancelScope(shield=True):
+                            renewed = await db.renew(
+                                self.engine, lease, self.ttl, state=current.snapshot().to_dict()
+                            )
                         if renewed is None:
                             lost = True
                             log.error("lease.lost", lease=name, owner=self.owner)

@@ -171,10 +171,11 @@ async def drain(
     """
     detected = anyio.Event()
     never = anyio.Event()
+    failed = anyio.Event()
 
     def enough() -> bool:
         timed_out = until is not None and anyio.current_time() >= until
-        return timed_out or (stop is not None and stop.is_set())
+        return timed_out or failed.is_set() or (stop is not None and stop.is_set())
 
     async def detector() -> None:
         try:
@@ -196,21 +197,27 @@ async def drain(
                 await (stop or never).wait()
         return not enough()
 
+    # Whenever the sending ends, the detector finishes its page first: cancelling it inside a
+    # transaction could leave a database connection holding its lock.
     async with task_group() as group:
         group.start_soon(detector)
-        while True:
-            if not await budget_allows():
-                # Let the detector finish its page: cancelling it inside a transaction
-                # could leave a database connection holding its lock.
-                await detected.wait()
-                return True
-            if await push.push_batch():
-                continue
-            if detected.is_set():
-                if await push.push_batch():  # what the detector's last page queued
+        try:
+            while True:
+                if not await budget_allows():
+                    await detected.wait()
+                    return True
+                if await push.push_batch():
                     continue
-                return False
-            await anyio.sleep(idle)
+                if detected.is_set():
+                    if await push.push_batch():  # what the detector's last page queued
+                        continue
+                    return False
+                await anyio.sleep(idle)
+        except Exception:  # a stopped connection, a store that is down: not a cancellation
+            failed.set()
+            with anyio.CancelScope(shield=True):
+                await detected.wait()
+            raise
 
 
 async def run_tracking(runtime: Runtime) -> TrackStats:
