@@ -172,6 +172,25 @@ async def test_the_keys_budget_travels_with_the_lease(engine: AsyncEngine) -> No
     assert row.busiest_window <= 6
 
 
+async def test_a_turn_cut_short_leaves_tracking_for_later(engine: AsyncEngine) -> None:
+    """A key with a backlog spends its budget pushing: tracking re-reads the recent orders, so
+    it waits until a turn ends with nothing left to send."""
+    fleet = _fleet(1, limit=2, window=1.0)
+    runtimes = await _runtimes(engine, fleet, 1, limit=2, window=1.0)
+    await _seed(runtimes, 600)  # six batches at two a second: several turns
+    worker = Scheduler(engine, runtimes, "w", concurrency=1, turn_seconds=0.5, lease_seconds=5)
+    [emulator] = fleet.emulators.values()
+
+    def tracked() -> bool:
+        return any(call.method == "GET" for call in emulator.calls)
+
+    await _run_until([worker], tracked, 20)
+    methods = [call.method for call in emulator.calls]
+    first_read = methods.index("GET")
+    assert methods[:first_read] == ["POST"] * 6, methods
+    assert worker.turns > 1, "the backlog took several turns"
+
+
 def test_bad_settings_are_refused(engine: AsyncEngine) -> None:
     with pytest.raises(ValueError, match="concurrency"):
         Scheduler(engine, [], "w", concurrency=0)
