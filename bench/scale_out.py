@@ -42,7 +42,7 @@ times as long), ``--measure-windows 1`` and ``--backfill-orders 30000`` (the iss
 orders in memory, several GB). ``--window`` skips the derivation.
 
     uv run python bench/scale_out.py [--workers 1,2,4] [--limit 5] [--measure-windows 1]
-        [--cost-connections 200] [--cost-orders 150] [--backfill-orders 30000]
+        [--cost-connections 200] [--cost-orders 150] [--backfill-orders 30000] [--only memory]
 
 Last lines, one per worker count of the ceiling run, the largest last:
 RESULT workers=<n> ratio=... cpu_s_per_1000=... keys_per_core=... peak_rss_mb=... lost=...
@@ -677,6 +677,11 @@ def parse_args() -> argparse.Namespace:
         help="poll_seconds of the cost run's connections (see the docstring)",
     )
     parser.add_argument("--backfill-orders", type=_positive, default=30_000)
+    parser.add_argument(
+        "--only",
+        choices=["memory"],
+        help="run only this part (its figures printed, no RESULT lines: they need every part)",
+    )
     args = parser.parse_args()
     if args.window is not None and not args.window > 0:
         parser.error("--window must be more than 0 seconds")
@@ -736,6 +741,9 @@ def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         workdir = Path(tmp)
+        if args.only == "memory":
+            report_memory(memory_run(args, workdir))
+            return
         cost = cost_run(args, workdir)
         report_cost(cost)
         window = args.window or ceiling_window(cost, args.keys, args.limit)

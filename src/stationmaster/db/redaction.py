@@ -81,9 +81,13 @@ def redact_json_text(text: str) -> str:
     return json.dumps(redacted, ensure_ascii=False, separators=(",", ":"))
 
 
-# Every ASCII spelling SENSITIVE_NAME matches contains one of these once lowercased. Plain
-# substring search is many times faster than the case-insensitive pattern on a 100-order body.
-_SENSITIVE_FRAGMENTS = ("apikey", "api_key", "api-key", "secret", "password", "passwd", "token")
+# Every spelling SENSITIVE_NAME matches, in ASCII, holds one of these once lowercased. Searching
+# the lowercased UTF-8 bytes for them is several times faster than the case-insensitive pattern
+# on a 100-order body.
+_SENSITIVE_FRAGMENTS = (b"apikey", b"api_key", b"api-key", b"secret", b"passw", b"token")
+#: The characters outside ASCII that the pattern takes for an ASCII letter (İ ı ſ K): a body
+#: holding one is left to the pattern itself.
+_ASCII_LOOKALIKES = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 def _nothing_to_redact(text: str) -> bool:
@@ -91,12 +95,13 @@ def _nothing_to_redact(text: str) -> bool:
     spell one (``\\u`` in JSON, ``%`` in a query). Most order bodies pass it untouched."""
     if "\\u" in text or "%" in text:
         return False
-    if text.isascii():  # outside ASCII, case-insensitive matching knows more than lower()
-        lowered = text.lower()
+    if any(lookalike in text for lookalike in _ASCII_LOOKALIKES):
+        if SENSITIVE_NAME.search(text) is not None:
+            return False
+    else:
+        lowered = text.encode("utf-8").lower()  # bytes.lower() changes ASCII letters only
         if any(fragment in lowered for fragment in _SENSITIVE_FRAGMENTS):
             return False
-    elif SENSITIVE_NAME.search(text) is not None:
-        return False
     return "://" not in text or _USERINFO.search(text) is None
 
 
