@@ -22,6 +22,7 @@ from stationmaster.wiretime import (
     render_v1_filter,
     render_v1_short,
     utcnow,
+    v1_filter_start,
 )
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -251,3 +252,27 @@ def test_render_then_parse_is_the_same_instant_except_in_the_repeated_hour(
         assert render_v1(back) == wall
     else:
         assert back == instant
+
+
+# --- where a filter window starts -------------------------------------------------------------
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 12, 31), timezones=st.just(UTC)
+    )
+)
+@example(datetime(2026, 11, 1, 8, 0, tzinfo=UTC))  # 01:00 PDT: the fold begins
+@example(datetime(2026, 11, 1, 9, 59, 59, tzinfo=UTC))  # 01:59:59 PST: its last second
+@example(datetime(2026, 11, 1, 10, 0, tzinfo=UTC))  # 02:00 PST: once again
+def test_a_filter_start_read_either_way_misses_nothing(earliest: datetime) -> None:
+    start = v1_filter_start(earliest)
+    rendered = render_v1_filter(start)
+    wall = datetime.strptime(rendered, "%Y-%m-%d %H:%M:%S")
+    readings = {wall.replace(tzinfo=PACIFIC, fold=fold).astimezone(UTC) for fold in (0, 1)}
+    assert all(reading <= earliest for reading in readings), (rendered, readings)
+    assert earliest - start <= timedelta(hours=2)
+    if earliest.astimezone(PACIFIC).replace(fold=0).utcoffset() == (
+        earliest.astimezone(PACIFIC).replace(fold=1).utcoffset()
+    ):
+        assert start == earliest  # outside the fold the window is not widened

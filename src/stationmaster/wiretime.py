@@ -6,8 +6,8 @@ conversions here means nobody "fixes" one side into the other.
 
 DST: a wall time in the spring-forward gap does not exist and one in the fall-back hour
 exists twice. Both parse with ``fold=0`` (the gap lands an hour later, the repeated hour
-takes its first occurrence), and rendering loses the fold just as ShipStation does, so any
-window built on these times must overlap the previous one by at least an hour.
+takes its first occurrence), and rendering loses the fold just as ShipStation does, so a
+window starting in the repeated hour must start an hour earlier (:func:`v1_filter_start`).
 """
 
 from __future__ import annotations
@@ -112,6 +112,27 @@ def render_v1_short(dt: datetime) -> str:
     local = dt.astimezone(PACIFIC)
     millis = f"{local.microsecond // 1000:03d}".rstrip("0")
     return local.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis}" if millis else "")
+
+
+def v1_filter_start(earliest: datetime) -> datetime:
+    """The instant to ask a v1 list for so that nothing at or after ``earliest`` is missed.
+
+    A filter is rendered as Pacific wall time and loses the fold: in the hour that repeats each
+    autumn, ShipStation may read the later of the two instants. Only then is the window moved
+    back, by an hour at a time, to a wall time that happens once, so every other window
+    overlaps the previous one by no more than it asks for.
+    """
+    _require_aware(earliest)
+    start = earliest
+    while _repeats(start):
+        start -= timedelta(hours=1)
+    return start
+
+
+def _repeats(dt: datetime) -> bool:
+    """Whether ``dt``'s Pacific wall time happens twice (the autumn fold)."""
+    local = dt.astimezone(PACIFIC)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
 
 
 def render_v1_filter(dt: datetime) -> str:

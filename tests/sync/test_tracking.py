@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,6 +11,7 @@ from stationmaster import db
 from stationmaster.domain import Order, Shipment
 from stationmaster.emulator import Emulator, EmulatorConfig
 from stationmaster.engine.runner import run_pass
+from stationmaster.errors import ConfigError
 from stationmaster.shipstation import models as ss
 from stationmaster.stores.native import NativeStore
 from stationmaster.stores.protocol import Capability, StoreError
@@ -353,18 +354,40 @@ async def test_cursors_never_pass_the_start_of_the_pass(pushing: Pushing) -> Non
     assert value == {"at": frozen.isoformat()}
 
 
-async def test_an_overlap_under_an_hour_is_refused(pushing: Pushing) -> None:
+@pytest.mark.parametrize(
+    ("cursor", "asked"),
+    [
+        (datetime(2026, 7, 1, 19, 0, tzinfo=UTC), "2026-07-01 11:50:00"),  # PDT: 10 minutes
+        # 01:05 PST, the second 01:05 of the autumn fold: read as the first, that would start
+        # an hour late, so the window starts before the fold.
+        (datetime(2026, 11, 1, 9, 5, tzinfo=UTC), "2026-11-01 00:55:00"),
+    ],
+)
+async def test_a_poll_reaches_back_only_its_overlap(
+    pushing: Pushing, cursor: datetime, asked: str
+) -> None:
+    await pushed(pushing, order(1))
+    async with pushing.engine.begin() as conn:
+        await db.set_cursor(conn, "shop", SHIPMENTS_STREAM, {"at": cursor.isoformat()}, now=cursor)
     push = pushing.runtime.push
-    with pytest.raises(ValueError, match="overlap"):
-        Tracker(
-            pushing.engine,
-            "shop",
-            pushing.store,
-            push.client,
-            push.rules,
-            source="shop",
-            overlap=timedelta(minutes=30),
-        )
+    later = cursor + timedelta(minutes=30)
+    track = Tracker(
+        pushing.engine, "shop", pushing.store, push.client, push.rules, source="shop",
+        now=lambda: later,
+    )  # fmt: skip
+    pushing.emulator.clear_calls()
+    await track.poll()
+    starts = [
+        call.query["createDateStart"]
+        for call in pushing.emulator.calls
+        if call.path == "/shipments" and "createDateStart" in call.query
+    ]
+    assert starts == [asked]
+
+
+def test_an_overlap_under_a_minute_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"tracking\.overlap_minutes"):
+        load_rules({"tracking": {"overlap_minutes": 0}})
 
 
 async def test_nothing_pushed_means_no_calls(pushing: Pushing) -> None:

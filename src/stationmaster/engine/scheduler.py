@@ -146,10 +146,10 @@ class Scheduler:
                     async with recorded(runtime):
                         cut_short = await drain(runtime.push, until=until, stop=stop)
                         busy = cut_short or busy
-                        # Tracking waits until the backlog is gone: a poll re-reads everything
-                        # modified within its overlap (over an hour), so polling at the end of
-                        # every turn would spend a busy key's budget re-reading the orders it
-                        # has just pushed instead of pushing the rest.
+                        # Tracking waits until the backlog is gone: a poll re-reads the orders
+                        # modified since the last one, so polling at the end of every turn
+                        # would spend a busy key's budget re-reading the orders it has just
+                        # pushed instead of pushing the rest.
                         if not cut_short and not stop.is_set():
                             await track(runtime)
                 except ConnectionStopped as exc:

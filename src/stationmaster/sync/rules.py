@@ -440,6 +440,9 @@ class TrackingRules(RuleModel):
     package ships (a failure is queued for replay and never holds tracking back).
     ``poll_orders``: also read orders modified in ShipStation each pass (finds cancellations,
     splits and merges). ``start``: where the first poll begins (default: the first push).
+    ``overlap_minutes``: how far each poll reaches back before where the previous one ended,
+    for records ShipStation stamps before they can be listed and for its clock against ours
+    (the autumn DST hour is handled apart). A longer overlap re-reads more on a busy key.
     """
 
     partially_shipped: Annotated[str, Field(min_length=1, max_length=40)] = "partially shipped"
@@ -451,6 +454,7 @@ class TrackingRules(RuleModel):
     capture_payment_on_ship: bool = False
     poll_orders: bool = True
     start: AwareDatetime | None = None
+    overlap_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
 
     @field_validator("keep_statuses")
     @classmethod

@@ -1,18 +1,18 @@
 """Tracking back to the store: ShipStation's labels, fulfillments and voids applied to orders.
 
-Polling is the truth (webhooks only wake it early): each pass reads four streams since a
-cursor kept in the database, overlapping the previous window by more than an hour (Pacific
-wall time loses the DST fold) and capped at the pass's start, so nothing created while a pass
-runs is ever skipped. Everything it applies is idempotent: a package is keyed by its
-ShipStation record, recorded once in ``tracked_packages`` and handed to the store only when it
-is new or newly voided; the store's status is recomputed from the coverage of every live
-package, so a replay or an out-of-order event changes nothing.
+Polling is the truth (webhooks only wake it early): each pass reads four streams since a cursor
+kept in the database, overlapping the previous window by ``overlap_minutes`` (an hour more when
+its start falls in the repeated autumn hour, whose Pacific wall time is ambiguous) and capped at
+the pass's start, so nothing created while a pass runs is ever skipped. Everything it applies is
+idempotent: a package is keyed by its ShipStation record, recorded once in ``tracked_packages``
+and handed to the store only when it is new or newly voided; the store's status is recomputed
+from the coverage of every live package, so a replay or an out-of-order event changes nothing.
 
 Mapping a record to store orders: ``orderKey`` is the key we pushed; otherwise the ShipStation
-``orderId`` is ours, or linked to ours (a split child maps to its parent's store order, a
-merge survivor fans out to every absorbed order). An order id never seen is looked up once
-(``GET /orders/{id}``) and what it says is remembered. Bad records are counted and logged,
-never fatal to the pass.
+``orderId`` is ours, or linked to ours (a split child maps to its parent's store order, a merge
+survivor fans out to every absorbed order). An order id never seen is looked up once (``GET
+/orders/{id}``) and what it says is remembered. Bad records are counted and logged, never fatal
+to the pass.
 """
 
 from __future__ import annotations
@@ -47,12 +47,10 @@ from stationmaster.sync.tracking_packages import (
     fulfillment_package,
     shipment_package,
 )
-from stationmaster.wiretime import utcnow
+from stationmaster.wiretime import utcnow, v1_filter_start
 
 log = structlog.get_logger("stationmaster.tracking")
 
-#: The smallest overlap that survives the autumn DST hour (rendered wall times lose the fold).
-MIN_OVERLAP: Final = timedelta(hours=1)
 ORDERS_STREAM: Final = "tracking.orders"
 SHIPMENTS_STREAM: Final = "tracking.shipments"
 FULFILLMENTS_STREAM: Final = "tracking.fulfillments"
@@ -116,13 +114,7 @@ class Tracker:
         *,
         source: str,
         now: Callable[[], datetime] = utcnow,
-        overlap: timedelta = timedelta(minutes=65),
     ) -> None:
-        if overlap < MIN_OVERLAP:
-            raise ValueError(
-                f"overlap {overlap} is under {MIN_OVERLAP}: Pacific wall time repeats an hour "
-                "each autumn, so a shorter overlap can skip records"
-            )
         self.engine = engine
         self.connection = connection
         self.store = store
@@ -130,7 +122,6 @@ class Tracker:
         self.rules = rules
         self.source = source
         self.now = now
-        self.overlap = overlap
         self._looked_up: set[int] = set()
 
     def __repr__(self) -> str:
@@ -186,8 +177,9 @@ class Tracker:
         if at is None:
             if first is None:
                 return None  # nothing pushed yet, so no shipment can be ours
-            return min(first, started) - self.overlap
-        return min(at, started) - self.overlap
+            at = first
+        overlap = timedelta(minutes=self.rules.tracking.overlap_minutes)
+        return v1_filter_start(min(at, started) - overlap)
 
     async def _poll_orders(self, since: datetime, stats: TrackStats) -> None:
         query = ss.OrderFilter(
