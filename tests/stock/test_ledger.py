@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 import anyio
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster import db
 from stationmaster.stock.adjustments import Adjustment
+from stationmaster.stock.apply import settle_periodically
 from stationmaster.stock.ledger import AdjustmentInDoubt, LedgerOutcome, StockLedger
 from stationmaster.stores.protocol import StockKeyReused, StoreError, UnknownSku
 from stationmaster.wiretime import utcnow
@@ -154,6 +156,47 @@ async def test_recheck_finishes_what_a_dead_process_began(ledger: StockLedger) -
     entry = await _entry(ledger)
     assert entry is not None and (entry.state, entry.result) == ("applied", 15)
     assert store.level == 15
+
+
+@dataclass
+class KeyedStore:
+    """A store with ``adjust_stock`` that drops a key it has seen, as the contract asks."""
+
+    raw: RawStore = field(default_factory=RawStore)
+    capabilities: frozenset[str] = frozenset({"stock"})
+
+    async def adjust_stock(self, sku: str, delta: int, key: str | None = None) -> int:
+        assert key is not None
+        return await self.raw.adjust(Adjustment(sku, delta, key))
+
+
+async def test_a_worker_settles_what_a_dead_process_left_pending(ledger: StockLedger) -> None:
+    await _crashed_claim(ledger, minutes_ago=10)
+    async with ledger.engine.begin() as conn:
+        await db.ensure_connection(conn, "other", mode="push", store_kind="memory")
+    other = StockLedger(ledger.engine, "other")
+    async with ledger.engine.begin() as conn:
+        await db.claim_stock_key(
+            conn, "other", "wh-9", "TEA", 1, state="pending", now=utcnow() - timedelta(hours=1)
+        )
+    store, broken = KeyedStore(), KeyedStore(RawStore(fail_with=StoreError("down")))
+    stop = anyio.Event()
+    async with anyio.create_task_group() as group:
+        group.start_soon(
+            partial(
+                settle_periodically,
+                [(broken, other), (store, ledger)],  # type: ignore[list-item]
+                stop=stop,
+                every=60,
+            )
+        )
+        with anyio.fail_after(5):
+            while (entry := await _entry(ledger)) is not None and entry.state == "pending":  # noqa: ASYNC110
+                await anyio.sleep(0.02)
+        stop.set()
+    entry = await _entry(ledger)
+    assert entry is not None and (entry.state, entry.result) == ("applied", 15)
+    assert store.raw.level == 15, "sent once more, with its key, after the other store failed"
 
 
 async def test_a_repeat_waits_for_the_delivery_in_flight(ledger: StockLedger) -> None:

@@ -260,3 +260,20 @@ async def run_stock_reconciles(
     async with anyio.create_task_group() as group:
         for reconciler in reconcilers:
             group.start_soon(partial(reconcile_periodically, reconciler, stop=stop))
+
+
+async def settle_stock_ledgers(
+    engine: AsyncEngine, runtimes: Sequence[Runtime], *, stop: anyio.Event
+) -> None:
+    """Finish, until ``stop``, the stock adjustments a dead process left pending in the
+    ledger of every connection whose store keeps stock."""
+    from stationmaster.stock.apply import settle_periodically
+    from stationmaster.stock.ledger import StockLedger
+
+    stores = [
+        (r.push.store, StockLedger(engine, r.name))
+        for r in runtimes
+        if "stock" in r.push.store.capabilities
+    ]
+    if stores:
+        await settle_periodically(stores, stop=stop)

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import anyio
+import structlog
+
+from stationmaster import db
 from stationmaster.stock.adjustments import Adjustment, ItemResult, ItemStatus
 from stationmaster.stock.ledger import AdjustmentInDoubt, StockLedger
 from stationmaster.stores.protocol import (
@@ -25,6 +29,11 @@ from stationmaster.stores.protocol import (
     StoreError,
     UnknownSku,
 )
+
+log = structlog.get_logger("stationmaster.stock.apply")
+
+#: How often a worker settles adjustments whose claimer died (see :func:`settle_periodically`).
+SETTLE_SECONDS = 60.0
 
 
 async def apply_adjustments(
@@ -80,3 +89,37 @@ async def apply_adjustment(
                 "invalid", field=field if isinstance(field, str) else None, message=str(exc)
             )
         return result("failed", message=str(exc))
+
+
+async def settle_stale_adjustments(store: Store, ledger: StockLedger) -> int:
+    """Send again, with their keys, the adjustments a dead process left pending; how many
+    settled. A store keeping its own keys (:class:`StockReceipts`) never leaves any."""
+    if isinstance(store, StockReceipts):
+        return 0
+
+    async def send(entry: db.StockEntry) -> int:
+        return await store.adjust_stock(entry.sku, entry.delta, entry.key)
+
+    return await ledger.recheck(send)
+
+
+async def settle_periodically(
+    stores: Sequence[tuple[Store, StockLedger]],
+    *,
+    stop: anyio.Event,
+    every: float = SETTLE_SECONDS,
+) -> None:
+    """Settle every ledger at once and then every ``every`` seconds until ``stop``: a
+    delivery lost with its process is finished even if the warehouse never sends it again.
+    One store's failure (logged) never keeps the others waiting."""
+    while not stop.is_set():
+        for store, ledger in stores:
+            try:
+                settled = await settle_stale_adjustments(store, ledger)
+            except Exception as exc:  # the loop outlives a bad round; the log says why
+                log.exception("stock.settle_failed", connection=ledger.connection, error=str(exc))
+                continue
+            if settled:
+                log.info("stock.settled", connection=ledger.connection, settled=settled)
+        with anyio.move_on_after(every):
+            await stop.wait()
