@@ -1,10 +1,11 @@
-"""The ShipStation REST v1 client: one async HTTP seam with budget, retries and error mapping.
+"""The ShipStation REST v1 client: the v1 endpoints over the shared sending seam.
 
-Every call goes through :meth:`ShipStationClient.send`, which spends the key's budget before
-each attempt, lets the budget learn from every response's rate-limit headers, turns failures
-into the exception tree of :mod:`stationmaster.errors`, and retries by :mod:`.retry`'s policy.
-The endpoints themselves live in :mod:`.resources`, one small namespace per resource, so this
-module stays about transport.
+Every call goes through :meth:`ShipStationClient.send`, which hands it to
+:class:`~stationmaster.shipstation.sender.Sender` (budget, retries by :mod:`.retry`'s policy,
+the exception tree of :mod:`stationmaster.errors`, the audit :class:`Exchange`) with v1's own
+parts: the key pair as ``Authorization: Basic``, per-call timeouts for bulk writes and the
+optional partner header. The endpoints themselves live in :mod:`.resources`, one small
+namespace per resource, so this module stays about transport.
 
 Pass ``transport=`` to talk to anything that speaks ShipStation: the in-process emulator's
 transport in tests, a recording transport, or the default network transport.
@@ -12,28 +13,17 @@ transport in tests, a recording transport, or the default network transport.
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx2
-import stamina
 import structlog
 from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from stationmaster.errors import (
-    DecodeError,
-    RateLimited,
-    ShipStationError,
-    classify,
-    error_for,
-    error_for_exception,
-)
+from stationmaster.errors import DecodeError, ShipStationError, classify
 from stationmaster.shipstation.budget import Budget
 from stationmaster.shipstation.credentials import Credentials
 from stationmaster.shipstation.resources import (
@@ -50,6 +40,12 @@ from stationmaster.shipstation.resources import (
     Webhooks,
 )
 from stationmaster.shipstation.retry import RetryPolicy
+from stationmaster.shipstation.sender import (
+    Exchange,
+    ExchangeObserver,
+    Sender,
+    redact_headers,
+)
 
 DEFAULT_BASE_URL = "https://ssapi.shipstation.com"
 #: ShipStation's own API hosts; webhook resource URLs are fetched only from these (or our base).
@@ -70,38 +66,7 @@ class Timeouts:
     bulk: float = 120.0
 
 
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """One HTTP attempt as an audit log sees it: no credentials, bodies as text."""
-
-    key_id: str
-    method: str
-    url: str
-    request_body: str | None
-    status: int | None
-    response_body: str | None
-    response_headers: Mapping[str, str]
-    attempt: int
-    seconds: float
-    error: str | None = None
-
-
-ExchangeObserver = Callable[[Exchange], Awaitable[None] | None]
-REDACTED_HEADERS = frozenset(
-    {"authorization", "api-key", "cookie", "set-cookie", "proxy-authorization"}
-)
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("[redacted]" if k.lower() in REDACTED_HEADERS else v) for k, v in headers.items()}
-
-
-def dumps(body: Any) -> bytes:
-    """Request JSON: UTF-8 without ASCII escaping, so names with emoji go through as sent."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-class ShipStationClient:
+class ShipStationClient(Sender):
     """Async ShipStation v1 client for one key pair.
 
     ``budget`` defaults to the documented limit (40 per 60 s); share one budget between
@@ -121,20 +86,20 @@ class ShipStationClient:
         partner_key: str | None = None,
     ) -> None:
         self.credentials = credentials
-        self.base_url = base_url.rstrip("/")
-        self.budget = budget if budget is not None else Budget()
-        self.retry = retry if retry is not None else RetryPolicy()
         self.timeouts = timeouts if timeouts is not None else Timeouts()
-        self.observer = observer
-        headers = {"Accept": "application/json", "User-Agent": "stationmaster"}
-        if partner_key:
-            headers["x-partner"] = partner_key
-        self._http = httpx2.AsyncClient(
-            base_url=self.base_url,
+        super().__init__(
+            key_id=credentials.key_id,
+            auth_header="Authorization",
+            auth_value=credentials.authorization,
+            base_url=base_url,
             transport=transport,
-            headers=headers,
+            budget=budget if budget is not None else Budget(),
+            retry=retry,
             timeout=self.timeouts.default,
-            follow_redirects=False,
+            observer=observer,
+            headers={"x-partner": partner_key} if partner_key else None,
+            log=log,
+            events="shipstation",
         )
         self.orders = Orders(self)
         self.shipments = Shipments(self)
@@ -147,25 +112,6 @@ class ShipStationClient:
         self.accounts = Accounts(self)
         self.users = Users(self)
         self.webhooks = Webhooks(self)
-
-    def __repr__(self) -> str:
-        return f"ShipStationClient(base_url={self.base_url!r}, key_id={self.credentials.key_id!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # ------------------------------------------------------------------ the one seam
 
     async def send(
         self,
@@ -182,99 +128,14 @@ class ShipStationClient:
         Raises a :class:`~stationmaster.errors.ShipStationError` subclass whose
         ``resolution`` says what to do next.
         """
-        content = dumps(body) if body is not None else None
-        request = self._http.build_request(
+        request = self._request(
             method,
             path,
-            params=dict(params) if params else None,
-            content=content,
-            headers={"Content-Type": "application/json"} if content is not None else None,
+            params=params,
+            body=body,
             timeout=self.timeouts.bulk if bulk else self.timeouts.default,
         )
-        attempt_no = 0
-        async for attempt in stamina.retry_context(
-            on=self.retry.backoff_hook(idempotent=idempotent),
-            attempts=self.retry.attempts,
-            timeout=self.retry.timeout,
-            wait_initial=self.retry.wait_initial,
-            wait_max=self.retry.wait_max,
-            wait_jitter=self.retry.wait_jitter,
-        ):
-            with attempt:
-                attempt_no += 1
-                return await self._attempt(request, attempt_no)
-        raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
-
-    async def _attempt(self, request: httpx2.Request, attempt_no: int) -> httpx2.Response:
-        endpoint = f"{request.method} {request.url.path}"
-        await self.budget.acquire()
-        started = time.perf_counter()
-        request.headers["Authorization"] = self.credentials.authorization()
-        try:
-            response = await self._http.send(request)
-        except httpx2.TransportError as exc:
-            error = error_for_exception(exc, endpoint)
-            await self._observe(request, None, attempt_no, started, str(error))
-            log.warning(
-                "shipstation.transport_error",
-                endpoint=endpoint,
-                attempt=attempt_no,
-                error=type(exc).__name__,
-            )
-            raise error from None
-        finally:
-            del request.headers["Authorization"]
-        self.budget.observe(response.headers)
-        resolution = classify(response)
-        failure = None if resolution.kind == "ignore" else error_for(response, endpoint)
-        await self._observe(
-            request, response, attempt_no, started, str(failure) if failure else None
-        )
-        if failure is None:
-            log.debug(
-                "shipstation.call",
-                endpoint=endpoint,
-                status=response.status_code,
-                attempt=attempt_no,
-            )
-            return response
-        if isinstance(failure, RateLimited):
-            self.budget.penalize(failure.wait)
-        log.warning(
-            "shipstation.call_failed",
-            endpoint=endpoint,
-            status=response.status_code,
-            attempt=attempt_no,
-            resolution=failure.resolution.kind,
-            wait=failure.resolution.wait,
-        )
-        raise failure
-
-    async def _observe(
-        self,
-        request: httpx2.Request,
-        response: httpx2.Response | None,
-        attempt_no: int,
-        started: float,
-        error: str | None,
-    ) -> None:
-        if self.observer is None:
-            return
-        exchange = Exchange(
-            key_id=self.credentials.key_id,
-            method=request.method,
-            url=str(request.url),
-            request_body=request.content.decode("utf-8", "replace") if request.content else None,
-            status=response.status_code if response is not None else None,
-            response_body=response.text if response is not None else None,
-            response_headers=redact_headers(response.headers) if response is not None else {},
-            attempt=attempt_no,
-            seconds=time.perf_counter() - started,
-            error=error,
-        )
-        outcome = self.observer(exchange)
-        if outcome is not None:
-            await outcome
+        return await self._send(request, idempotent=idempotent)
 
     # ------------------------------------------------------------------ decoding helpers
 
@@ -345,7 +206,9 @@ def decode(adapter: TypeAdapter[Any], response: httpx2.Response) -> Any:
 __all__ = [
     "DEFAULT_BASE_URL",
     "Exchange",
+    "ExchangeObserver",
     "ShipStationClient",
     "ShipStationError",
     "Timeouts",
+    "redact_headers",
 ]

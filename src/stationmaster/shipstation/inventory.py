@@ -1,37 +1,28 @@
 """The ShipStation API v2 inventory client: stock levels read page by page, changed one at a time.
 
 Stock lives only in v2 (``api.shipstation.com``, header ``API-Key``), with its own key and its
-own limit of 200 requests a minute, so this client is separate from the v1 client. It reuses
-v1's pieces where they fit: the key's :class:`~stationmaster.shipstation.budget.Budget`, the
-:class:`~stationmaster.shipstation.retry.RetryPolicy`, the error table of
-:mod:`stationmaster.errors` (whose v2 rows read v2's error body and ``Retry-After``) and the
-audit :class:`~stationmaster.shipstation.client.Exchange`. What v2 leaves undocumented is an
+own limit of 200 requests a minute, so this client is separate from the v1 client. It sends
+through the same :class:`~stationmaster.shipstation.sender.Sender` as v1 (the key's budget,
+the retry policy, the error table of :mod:`stationmaster.errors`, whose v2 rows read v2's
+error body and ``Retry-After``, and the audit ``Exchange``), giving it only v2's own parts:
+the base URL, the ``API-Key`` header and the v2 limit. What v2 leaves undocumented is an
 option here, named in ``docs/reference/shipstation-v2-inventory.md``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx2
-import stamina
 import structlog
 from pydantic import TypeAdapter
 
-from stationmaster.errors import DecodeError, RateLimited, classify, error_for, error_for_exception
+from stationmaster.errors import DecodeError, classify
 from stationmaster.shipstation.budget import Budget
-from stationmaster.shipstation.client import (
-    REDACTED_HEADERS,
-    Exchange,
-    ExchangeObserver,
-    decode,
-    dumps,
-)
+from stationmaster.shipstation.client import decode
 from stationmaster.shipstation.models.inventory import (
     GroupBy,
     InventoryChange,
@@ -44,6 +35,8 @@ from stationmaster.shipstation.models.inventory import (
     WarehousePage,
 )
 from stationmaster.shipstation.retry import RetryPolicy
+from stationmaster.shipstation.sender import ExchangeObserver, Sender
+from stationmaster.shipstation.sender import redact_headers as safe_headers
 
 DEFAULT_V2_BASE_URL = "https://api.shipstation.com"
 API_KEY_HEADER = "API-Key"
@@ -56,7 +49,6 @@ DEFAULT_SKU_BATCH = 50
 PLACES_PAGE_SIZE = 100
 
 P = TypeVar("P", bound=V2Page[Any])
-Method = Literal["GET", "POST"]
 
 log = structlog.get_logger("stationmaster.shipstation.inventory")
 
@@ -92,13 +84,7 @@ class InventoryCredentials:
     __str__ = __repr__
 
 
-def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Response headers for the audit log: credential headers and ``API-Key`` redacted."""
-    hidden = REDACTED_HEADERS | {API_KEY_HEADER.lower()}
-    return {k: ("[redacted]" if k.lower() in hidden else v) for k, v in headers.items()}
-
-
-class InventoryClient:
+class InventoryClient(Sender):
     """Async client of ShipStation's v2 inventory endpoints for one API key.
 
     ``calls`` counts HTTP requests sent (every attempt, retries included). ``budget``
@@ -130,39 +116,24 @@ class InventoryClient:
         if default_location_id is not None:
             _text("default_location_id", default_location_id)
         self.credentials = credentials
-        self.base_url = base_url.rstrip("/")
-        self.budget = budget if budget is not None else Budget(V2_LIMIT, V2_WINDOW_SECONDS)
-        self.retry = retry if retry is not None else RetryPolicy()
-        self.observer = observer
+        super().__init__(
+            key_id=credentials.key_id,
+            auth_header=API_KEY_HEADER,
+            auth_value=lambda: credentials.api_key,
+            base_url=base_url,
+            transport=transport,
+            budget=budget if budget is not None else Budget(V2_LIMIT, V2_WINDOW_SECONDS),
+            retry=retry,
+            timeout=timeout,
+            observer=observer,
+            headers=None,
+            log=log,
+            events="shipstation.v2",
+        )
         self.default_location_id = default_location_id
         self.sku_batch = sku_batch
         self.page_size_param: str = page_size_param
-        self.calls = 0
         self._origin = httpx2.URL(self.base_url)
-        self._http = httpx2.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "stationmaster"},
-            timeout=timeout,
-            follow_redirects=False,
-        )
-
-    def __repr__(self) -> str:
-        return f"InventoryClient(base_url={self.base_url!r}, key_id={self.credentials.key_id!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # ------------------------------------------------------------------ endpoints
 
@@ -280,113 +251,6 @@ class InventoryClient:
         """``href`` resolved against our base URL, keeping only its path and query."""
         target = self._origin.join(href)
         return str(self._origin.copy_with(raw_path=target.raw_path, fragment=None))
-
-    # ------------------------------------------------------------------ the one seam
-
-    def _request(
-        self,
-        method: Method,
-        target: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: Any = None,
-    ) -> httpx2.Request:
-        content = dumps(body) if body is not None else None
-        return self._http.build_request(
-            method,
-            target,
-            params=dict(params) if params else None,
-            content=content,
-            headers={"Content-Type": "application/json"} if content is not None else None,
-        )
-
-    async def _send(self, request: httpx2.Request, *, idempotent: bool) -> httpx2.Response:
-        """Send with budget and retries; a successful response, or a ShipStationError."""
-        attempt_no = 0
-        async for attempt in stamina.retry_context(
-            on=self.retry.backoff_hook(idempotent=idempotent),
-            attempts=self.retry.attempts,
-            timeout=self.retry.timeout,
-            wait_initial=self.retry.wait_initial,
-            wait_max=self.retry.wait_max,
-            wait_jitter=self.retry.wait_jitter,
-        ):
-            with attempt:
-                attempt_no += 1
-                return await self._attempt(request, attempt_no)
-        raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
-
-    async def _attempt(self, request: httpx2.Request, attempt_no: int) -> httpx2.Response:
-        endpoint = f"{request.method} {request.url.path}"
-        await self.budget.acquire()
-        self.calls += 1
-        started = time.perf_counter()
-        request.headers[API_KEY_HEADER] = self.credentials.api_key
-        try:
-            response = await self._http.send(request)
-        except httpx2.TransportError as exc:
-            error = error_for_exception(exc, endpoint)
-            await self._observe(request, None, attempt_no, started, str(error))
-            log.warning(
-                "shipstation.v2.transport_error",
-                endpoint=endpoint,
-                attempt=attempt_no,
-                error=type(exc).__name__,
-            )
-            raise error from None
-        finally:
-            del request.headers[API_KEY_HEADER]
-        self.budget.observe(response.headers)
-        resolution = classify(response)
-        failure = None if resolution.kind == "ignore" else error_for(response, endpoint)
-        await self._observe(
-            request, response, attempt_no, started, str(failure) if failure else None
-        )
-        if failure is None:
-            log.debug(
-                "shipstation.v2.call",
-                endpoint=endpoint,
-                status=response.status_code,
-                attempt=attempt_no,
-            )
-            return response
-        if isinstance(failure, RateLimited):
-            self.budget.penalize(failure.wait)
-        log.warning(
-            "shipstation.v2.call_failed",
-            endpoint=endpoint,
-            status=response.status_code,
-            attempt=attempt_no,
-            resolution=failure.resolution.kind,
-            wait=failure.resolution.wait,
-        )
-        raise failure
-
-    async def _observe(
-        self,
-        request: httpx2.Request,
-        response: httpx2.Response | None,
-        attempt_no: int,
-        started: float,
-        error: str | None,
-    ) -> None:
-        if self.observer is None:
-            return
-        exchange = Exchange(
-            key_id=self.credentials.key_id,
-            method=request.method,
-            url=str(request.url),
-            request_body=request.content.decode("utf-8", "replace") if request.content else None,
-            status=response.status_code if response is not None else None,
-            response_body=response.text if response is not None else None,
-            response_headers=safe_headers(response.headers) if response is not None else {},
-            attempt=attempt_no,
-            seconds=time.perf_counter() - started,
-            error=error,
-        )
-        outcome = self.observer(exchange)
-        if outcome is not None:
-            await outcome
 
 
 def _positive(name: str, value: object) -> int:

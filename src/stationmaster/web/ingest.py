@@ -16,7 +16,7 @@ error messages are ours, and numbers with a fraction are parsed as exact decimal
 and they refer to the closure's dependency.)
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Annotated, Any, NoReturn
 
 import structlog
@@ -25,10 +25,8 @@ from pydantic import BaseModel, ConfigDict, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stationmaster import db
 from stationmaster.db.tables import KEY
 from stationmaster.domain import Order
-from stationmaster.stores.ingest import NotAJsonObject, load_json_object
 from stationmaster.stores.native import (
     STOCK_DELTA_LIMIT,
     InvalidStoreInput,
@@ -38,14 +36,17 @@ from stationmaster.stores.native import (
     UnreadableRecord,
 )
 from stationmaster.sync.mapping import order_key
-from stationmaster.web.auth import bearer_dependency
+from stationmaster.web.jsonapi import (
+    connection_router,
+    read_object,
+    refuse_connection,
+    unprocessable,
+)
 
 log = structlog.get_logger("stationmaster.web.ingest")
 
 #: Largest request body taken: a big order is a few tens of kilobytes.
 MAX_BODY_BYTES = 1 << 20
-
-Loc = Sequence[int | str]
 
 
 class StockAdjustment(BaseModel):
@@ -54,13 +55,6 @@ class StockAdjustment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     delta: StrictInt
-
-
-def _unprocessable(loc: Loc, message: str, kind: str) -> NoReturn:
-    raise HTTPException(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"loc": list(loc), "msg": message, "type": kind}],
-    )
 
 
 def _validation_failed(exc: PydanticValidationError) -> NoReturn:
@@ -76,38 +70,11 @@ def _validation_failed(exc: PydanticValidationError) -> NoReturn:
 
 def _check_path_key(name: str, value: str) -> None:
     if not value.strip() or value != value.strip() or len(value) > KEY:
-        _unprocessable(
+        unprocessable(
             ["path", name],
             f"{name} must be 1 to {KEY} characters without surrounding spaces",
             "value_error",
         )
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
-    too_large = HTTPException(
-        status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-        detail=f"request body is larger than {limit} bytes",
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise too_large
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > limit:
-            raise too_large
-    return bytes(received)
-
-
-async def _read_object(request: Request, limit: int) -> dict[str, Any]:
-    body = await _read_body(request, limit)
-    if not body.strip():
-        _unprocessable(["body"], "the request body is empty: send a JSON object", "missing")
-    try:
-        return load_json_object(body)
-    except NotAJsonObject as exc:
-        _unprocessable(["body"], str(exc), "json_invalid")
 
 
 def ingest_router(
@@ -121,24 +88,19 @@ def ingest_router(
 
     ``engine`` is used to tell an unknown connection (404) from one that is not native (409).
     """
-    router = APIRouter(
-        prefix="/api/v1/connections/{connection}",
-        dependencies=[Depends(bearer_dependency(token))],
-        tags=["native store"],
-    )
+    router = connection_router(token, tag="native store")
 
     async def native_store(connection: str) -> NativeStore:
         store = stores.get(connection)
         if store is not None:
             return store
-        async with engine.connect() as conn:
-            row = await db.get_connection(conn, connection)
-        if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no connection named {connection!r}")
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"connection {connection!r} does not take orders through this API: its store is "
-            f"{row.store_kind!r}, not a native store served here",
+        await refuse_connection(
+            engine,
+            connection,
+            lambda row: (
+                f"connection {connection!r} does not take orders through this API: its store "
+                f"is {row.store_kind!r}, not a native store served here"
+            ),
         )
 
     @router.put("/orders/{source_id}", response_model=None)
@@ -150,7 +112,7 @@ def ingest_router(
     ) -> dict[str, Any]:
         """Create or replace an order (canonical order JSON); 201 created, 200 otherwise."""
         _check_path_key("source_id", source_id)
-        document = await _read_object(request, max_body_bytes)
+        document = await read_object(request, max_body_bytes)
         document.setdefault("source_id", source_id)
         try:
             order = Order.model_validate(document)
@@ -163,7 +125,7 @@ def ingest_router(
             )
             _validation_failed(exc)
         if order.source_id != source_id:
-            _unprocessable(
+            unprocessable(
                 ["body", "source_id"],
                 f"source_id {order.source_id!r} does not match the path's {source_id!r}",
                 "value_error",
@@ -171,7 +133,7 @@ def ingest_router(
         try:
             outcome = await store.put(order)
         except InvalidStoreInput as exc:
-            _unprocessable(["body", exc.field] if exc.field else ["body"], str(exc), "value_error")
+            unprocessable(["body", exc.field] if exc.field else ["body"], str(exc), "value_error")
         log.info(
             "ingest.order_stored", connection=store.connection, source_id=source_id, outcome=outcome
         )
@@ -221,13 +183,13 @@ def ingest_router(
     ) -> dict[str, Any]:
         """Add ``delta`` to the SKU's on-hand level; the new level. 409 below zero."""
         _check_path_key("sku", sku)
-        document = await _read_object(request, max_body_bytes)
+        document = await read_object(request, max_body_bytes)
         try:
             adjustment = StockAdjustment.model_validate(document)
         except PydanticValidationError as exc:
             _validation_failed(exc)
         if abs(adjustment.delta) > STOCK_DELTA_LIMIT:
-            _unprocessable(
+            unprocessable(
                 ["body", "delta"], f"delta must be within ±{STOCK_DELTA_LIMIT}", "value_error"
             )
         try:
@@ -235,7 +197,7 @@ def ingest_router(
         except OutOfStock as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
         except InvalidStoreInput as exc:
-            _unprocessable(["body", exc.field] if exc.field else ["body"], str(exc), "value_error")
+            unprocessable(["body", exc.field] if exc.field else ["body"], str(exc), "value_error")
         return {"sku": sku, "on_hand": on_hand}
 
     return router

@@ -18,19 +18,22 @@ runtime, and they refer to the closure's dependency.)
 """
 
 from collections.abc import Mapping
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stationmaster import db
 from stationmaster.stock.adjustments import read_adjustment
 from stationmaster.stock.apply import apply_adjustments
 from stationmaster.stock.ledger import StockLedger
-from stationmaster.stores.ingest import NotAJsonObject, load_json_object
 from stationmaster.stores.protocol import Store
-from stationmaster.web.auth import bearer_dependency
+from stationmaster.web.jsonapi import (
+    connection_router,
+    read_object,
+    refuse_connection,
+    unprocessable,
+)
 
 log = structlog.get_logger("stationmaster.web.inventory")
 
@@ -40,41 +43,17 @@ MAX_ITEMS = 1000
 MAX_BODY_BYTES = 1 << 20
 
 
-def _unprocessable(loc: list[int | str], message: str, kind: str) -> NoReturn:
-    raise HTTPException(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"loc": loc, "msg": message, "type": kind}],
-    )
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
-    too_large = HTTPException(
-        status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-        detail=f"request body is larger than {limit} bytes",
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise too_large
-    received = bytearray()
-    async for part in request.stream():
-        received += part
-        if len(received) > limit:
-            raise too_large
-    return bytes(received)
-
-
 def _items(document: dict[str, Any], max_items: int) -> list[Any]:
     unknown = sorted(str(name) for name in document if name != "adjustments")
     if unknown:
-        _unprocessable(["body", unknown[0]], "unknown field; send only 'adjustments'", "extra")
+        unprocessable(["body", unknown[0]], "unknown field; send only 'adjustments'", "extra")
     if "adjustments" not in document:
-        _unprocessable(["body", "adjustments"], "the list of adjustments is missing", "missing")
+        unprocessable(["body", "adjustments"], "the list of adjustments is missing", "missing")
     items = document["adjustments"]
     if not isinstance(items, list):
-        _unprocessable(["body", "adjustments"], "adjustments must be a list", "list_type")
+        unprocessable(["body", "adjustments"], "adjustments must be a list", "list_type")
     if len(items) > max_items:
-        _unprocessable(
+        unprocessable(
             ["body", "adjustments"],
             f"{len(items)} adjustments; at most {max_items} per request",
             "too_long",
@@ -92,24 +71,19 @@ def inventory_router(
 ) -> APIRouter:
     """The stock endpoint for ``stores`` (by connection); ``engine`` holds the ledger and
     tells an unknown connection (404) from one served elsewhere (409)."""
-    router = APIRouter(
-        prefix="/api/v1/connections/{connection}/inventory",
-        dependencies=[Depends(bearer_dependency(token))],
-        tags=["stock"],
-    )
+    router = connection_router(token, tag="stock", under="/inventory")
 
     async def stock_store(connection: str) -> Store:
         store = stores.get(connection)
         if store is not None and "stock" in store.capabilities:
             return store
-        async with engine.connect() as conn:
-            row = await db.get_connection(conn, connection)
-        if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no connection named {connection!r}")
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"connection {connection!r} takes no stock adjustments here: its "
-            f"{row.store_kind!r} store is not served by this process or keeps no stock",
+        await refuse_connection(
+            engine,
+            connection,
+            lambda row: (
+                f"connection {connection!r} takes no stock adjustments here: its "
+                f"{row.store_kind!r} store is not served by this process or keeps no stock"
+            ),
         )
 
     @router.post("/adjustments", response_model=None)
@@ -117,13 +91,7 @@ def inventory_router(
         connection: str, request: Request, store: Annotated[Store, Depends(stock_store)]
     ) -> dict[str, Any]:
         """Apply each keyed delta once; one result per item, in the order given."""
-        body = await _read_body(request, max_body_bytes)
-        if not body.strip():
-            _unprocessable(["body"], "the request body is empty: send a JSON object", "missing")
-        try:
-            document = load_json_object(body)
-        except NotAJsonObject as exc:
-            _unprocessable(["body"], str(exc), "json_invalid")
+        document = await read_object(request, max_body_bytes)
         items = [read_adjustment(n, raw) for n, raw in enumerate(_items(document, max_items))]
         results = await apply_adjustments(store, StockLedger(engine, connection), items)
         counts: dict[str, int] = {}
