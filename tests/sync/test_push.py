@@ -11,7 +11,7 @@ from stationmaster import db
 from stationmaster.db.tables import native_orders
 from stationmaster.emulator import Emulator, EmulatorConfig
 from stationmaster.engine.lease import KeyLease, LeaseBusy
-from stationmaster.engine.runner import run_pass
+from stationmaster.engine.runner import drain, run_pass
 from stationmaster.sync.push import ConnectionStopped
 from stationmaster.testing.factories import make_order, make_orders
 from tests.sync.conftest import Pushing, wire
@@ -213,6 +213,23 @@ async def test_a_stopped_connection_lets_the_detector_finish_its_page(
         await run_pass(pushing.runtime)
     assert pages["started"] >= 1
     assert pages["finished"] == pages["started"]
+
+
+async def test_the_detector_stays_a_bounded_way_ahead_of_the_sender(
+    pushing: Pushing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed(pushing, 1000)
+    push = pushing.runtime.push
+
+    async def stalled_sender() -> int:
+        return 0  # the budget is spent: nothing goes out
+
+    monkeypatch.setattr(push, "push_batch", stalled_sender)
+    until = anyio.current_time() + 1.0
+    assert await drain(push, page=100, lookahead=150, until=until)
+    async with pushing.engine.connect() as conn:
+        queued = len(await db.outbox_rows(conn, "shop"))
+    assert 150 <= queued <= 250, "paused within a page of the lookahead"
 
 
 async def test_write_back_moves_trigger_orders_to_submitted(engine: object) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -294,6 +294,21 @@ async def claim(
         .with_for_update(skip_locked=True)
     )
     return [row_of(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def count_due(
+    conn: AsyncConnection, connection: str, *, cap: int, now: datetime | None = None
+) -> int:
+    """How many rows are due at ``now``, counted up to ``cap`` (no further: it is asked often
+    and only needs to know whether the queue is that long)."""
+    at = require_aware(now or utcnow(), "now")
+    due = (
+        select(outbox.c.id)
+        .where(outbox.c.connection == connection, outbox.c.available_at <= at)
+        .limit(cap)
+        .subquery()
+    )
+    return int((await conn.execute(select(func.count()).select_from(due))).scalar_one())
 
 
 async def postpone(

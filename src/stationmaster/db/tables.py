@@ -95,6 +95,7 @@ outbox = Table(
     UniqueConstraint("connection", "order_key"),
     CheckConstraint("action IN ('upsert', 'delete')", name="action"),
     Index(None, "connection", "available_at"),
+    Index(None, "connection", "enqueued_at", "id"),  # claims walk it in sending order
 )
 
 sync_records = Table(

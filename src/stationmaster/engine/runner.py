@@ -33,6 +33,12 @@ from stationmaster.wiretime import utcnow
 
 log = structlog.get_logger("stationmaster.runner")
 
+#: Rows the detector queues ahead of the sender: 100 batches, two and a half minutes of
+#: ShipStation's limit, so the next window never waits for mapping.
+LOOKAHEAD = 10_000
+#: Seconds the detector waits for the sender before looking at the queue again.
+LOOKAHEAD_PAUSE = 0.2
+
 
 @dataclass
 class Runtime:
@@ -160,11 +166,14 @@ async def drain(
     idle: float = 0.02,
     until: float | None = None,
     stop: anyio.Event | None = None,
+    lookahead: int = LOOKAHEAD,
 ) -> bool:
     """Push everything the store has changed, detecting and sending at the same time.
 
     While the budget makes the sender wait for the next window, the detector maps and
-    queues the next pages, so batches are ready the moment the window opens. Reaching
+    queues the next pages, so batches are ready the moment the window opens. It pauses while
+    ``lookahead`` rows are queued and due: running further ahead of the budget would only
+    grow the queue (a whole backfill of it, at 40 requests a minute). Reaching
     ``until`` (an ``anyio.current_time()``) or ``stop`` ends the drain early, between two
     batches and never inside one, so a turn that must end leaves nothing half sent; a wait
     for the budget is cut short by either. Returns whether it ended early.
@@ -180,9 +189,14 @@ async def drain(
     async def detector() -> None:
         try:
             first = True
-            while not enough() and await push.detect(
-                limit=page, page=page, since=since, from_start=from_start and first
-            ):
+            while not enough():
+                if await push.queue_is_full(lookahead):
+                    await anyio.sleep(LOOKAHEAD_PAUSE)
+                    continue
+                if not await push.detect(
+                    limit=page, page=page, since=since, from_start=from_start and first
+                ):
+                    break
                 first = False
         finally:
             detected.set()

@@ -127,6 +127,12 @@ class PushSync:
                 break
         return read
 
+    async def queue_is_full(self, lookahead: int) -> bool:
+        """Whether ``lookahead`` rows or more wait, due, to be sent."""
+        async with self.engine.connect() as conn:
+            due = await db.count_due(conn, self.connection, cap=lookahead, now=self.now())
+        return due >= lookahead
+
     async def _queue(
         self,
         orders: Sequence[StoreOrder],
