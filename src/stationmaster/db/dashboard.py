@@ -361,18 +361,18 @@ async def find_orders(
     """Orders whose key or store id is ``wanted``; failing those, whose number is.
 
     Keys and store ids are looked up through each connection's indexes (a probe per
-    connection). A number lives only in the stored documents (native stores and Custom Store
-    mirrors), so it is looked for last, by reading them (within ``connection`` if given).
+    connection). A number is kept only with stored documents (native stores and Custom Store
+    mirrors), in its own indexed column, and looked for last (within ``connection`` if given).
     """
     term = wanted.strip()
     if not term:
         return []
-    number = native_orders.c.payload["number"].as_string()
+    number = native_orders.c.number
     stored_columns = (
         native_orders.c.connection,
         native_orders.c.order_key,
         native_orders.c.source_id,
-        number.label("number"),
+        number,
     )
     scope = [connections.c.name == connection] if connection is not None else []
     by_key = (

@@ -58,6 +58,13 @@ def _require_text(label: str, value: object, limit: int = KEY) -> str:
     return value
 
 
+def number_of(document: Mapping[str, Any]) -> str | None:
+    """The order number a stored document carries, kept in its own column to be searched by
+    (cut to the column's width: a longer one is found by its store id instead)."""
+    number = document.get("number")
+    return number[:KEY] if isinstance(number, str) and number else None
+
+
 async def _advance(conn: AsyncConnection, connection: str, last: int) -> int:
     """The connection's next change number, given ``last`` read under its row lock."""
     seq = last + 1
@@ -104,6 +111,7 @@ async def upsert_native_order(
         seq = await _advance(conn, connection, last)
         values = {
             "order_key": order_key,
+            "number": number_of(document),
             "payload": document,
             "status": status,
             "deleted": False,
@@ -305,6 +313,7 @@ async def upsert_native_orders(
                 "connection": connection,
                 "source_id": write.source_id,
                 "order_key": write.order_key,
+                "number": number_of(document),
                 "payload": document,
                 "status": write.status,
                 "deleted": write.deleted,
@@ -342,6 +351,7 @@ async def upsert_native_orders(
                 )
                 .values(
                     order_key=bindparam("order_key"),
+                    number=bindparam("number"),
                     payload=bindparam("payload"),
                     status=bindparam("status"),
                     deleted=bindparam("deleted"),

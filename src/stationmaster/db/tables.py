@@ -186,10 +186,13 @@ native_orders = Table(
     Column("version", Integer(), nullable=False),
     Column("change_seq", BigInteger(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The payload's order number, for the dashboard's search (written with the payload).
+    Column("number", String(KEY), nullable=True),
     UniqueConstraint("connection", "order_key"),
     UniqueConstraint("connection", "change_seq"),
     # The Custom Store export walks a window of modification times in this order.
     Index(None, "connection", "updated_at", "source_id"),
+    Index(None, "number"),
 )
 
 native_stock = Table(
