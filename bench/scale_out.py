@@ -22,15 +22,13 @@ the native store's table, so seeding takes seconds. Three runs, in this order:
    after the ramp-up (every key pushing, and the whole backlog read from the store, which
    the workers do first, pushing meanwhile), ``ratio`` is the orders accepted in the next
    ``--measure-windows`` windows, per minute, over the summed ceiling. They are counted by
-   the push times the workers record, not by reading the fleet's summary, which would stall
-   the fleet for seconds (it copies every order it holds). A budget that keeps up sends
-   exactly ``limit`` requests in any window-long interval, so whole windows measure it
-   exactly. The backlog outlasts the measurement and is then
+   the push times the workers record, which say when each window's orders were accepted. A
+   budget that keeps up sends exactly ``limit`` requests in any window-long interval, so
+   whole windows measure it exactly. The backlog outlasts the measurement and is then
    drained: ``lost`` is the orders seeded less the orders the fleet holds, ``duplicates`` the
    order keys it holds twice, ``over_limit_windows`` its 429 answers (ShipStation's fixed
    window, as the fleet enforces it). The fleet's busiest window per account is printed too:
-   it slides, and stamps a call when it is answered, so a slow answer early in one window can
-   make the next window's first call look one too many where no fixed window saw it.
+   it slides over the times the calls arrived, as the fleet's limiter counted them.
 3. **memory** — one connection with ``--backfill-orders`` orders, sent by ``stationmaster
    sync push --backfill`` to one fleet account with a generous limit. The process's peak RSS
    at a tenth of the orders and at the end: bounded memory means it does not grow with them.
@@ -190,15 +188,12 @@ def write_config(
 
 
 def start_fleet(children: Children, accounts: int, limit: int, window: float) -> tuple[Child, int]:
-    """``stationmaster emulator --accounts`` on a free port of 127.0.0.1, serving.
-
-    A fleet of one would be a lone emulator with other keys, so one account gets an idle twin.
-    """
+    """``stationmaster emulator --accounts`` on a free port of 127.0.0.1, serving."""
     port = free_port()
     fleet = children.start(
         "emulator",
         ["emulator", "--host", "127.0.0.1", "--port", str(port),
-         "--accounts", str(max(accounts, 2)), "--limit", str(limit),
+         "--accounts", str(accounts), "--limit", str(limit),
          "--window-seconds", str(window)],
     )  # fmt: skip
     wait_until_serving(fleet, port)
@@ -214,8 +209,8 @@ def start_workers(children: Children, count: int, config: Path, keys: int) -> li
 
 
 def fleet_summary(port: int) -> list[dict[str, int]]:
-    """Every account's figures. Read only once a run is over: the fleet copies every order it
-    holds to count them, serving nothing else meanwhile (seconds, at tens of thousands)."""
+    """Every account's figures, counted from each account's order-key index (no order is
+    copied): one pass over the keys, a second or so at a million orders."""
     rows: list[dict[str, int]] = httpx2.get(
         f"http://127.0.0.1:{port}{SUMMARY_PATH}", timeout=600
     ).json()

@@ -623,6 +623,7 @@ def _service(
         run_stock_reconciles,
         run_workers,
         serve_web,
+        settle_stock_ledgers,
         stop_on_signals,
         subscribe_webhooks,
     )
@@ -680,6 +681,7 @@ def _service(
                     group.start_soon(
                         partial(run_stock_reconciles, settings, engine, owner=owner, stop=stop)
                     )
+                    group.start_soon(partial(settle_stock_ledgers, engine, runtimes, stop=stop))
                 await stop.wait()
                 group.cancel_scope.deadline = anyio.current_time() + 10
         finally:
@@ -721,7 +723,7 @@ def emulator(
     api_secret: Annotated[str, Parameter(env_var="STATIONMASTER_EMULATOR_SECRET")] = "S",
     limit: int = 40,
     window_seconds: float = 60.0,
-    accounts: int = 1,
+    accounts: int | None = None,
 ) -> None:
     """Serve a ShipStation v1 emulator (REST API plus a control API under /_emulator/).
 
@@ -740,18 +742,19 @@ def emulator(
     window_seconds
         Length of the rate-limit window (ShipStation: 60 s); shorten it to compress time.
     accounts
-        More than one: a fleet of accounts on one address, key pairs KEY1:SECRET1,
-        KEY2:SECRET2, ... each with its own limit (per-account figures at /_fleet/summary).
+        Serve a fleet of this many accounts on one address instead (1 or more), key pairs
+        KEY1:SECRET1, KEY2:SECRET2, ... each with its own limit (per-account figures at
+        /_fleet/summary). Without it, one emulator with the key pair as given.
     """
     from stationmaster.emulator import EmulatorConfig, serve
     from stationmaster.emulator.fleet import EmulatorFleet, fleet_key_pairs, serve_fleet
 
-    if accounts < 1:
+    if accounts is not None and accounts < 1:
         raise StationmasterError(f"--accounts must be at least 1, got {accounts}")
     config = EmulatorConfig(
         api_key=api_key, api_secret=api_secret, limit=limit, window_seconds=window_seconds
     )
-    if accounts == 1:
+    if accounts is None:
         serve(config, host=host, port=port)
         return
     fleet = EmulatorFleet(fleet_key_pairs(accounts, api_key, api_secret), config=config)

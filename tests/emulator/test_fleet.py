@@ -1,10 +1,16 @@
 """The emulator fleet: many accounts on one address, each with its own orders and limit."""
 
+from collections import Counter
+
 import httpx2
 import pytest
 
-from stationmaster.emulator import EmulatorConfig
+from stationmaster.emulator import Emulator, EmulatorConfig, ManualClock
+from stationmaster.emulator.backend import Backend
 from stationmaster.emulator.fleet import SUMMARY_PATH, EmulatorFleet, fleet_key_pairs
+from stationmaster.emulator.replies import Reply, ok
+from stationmaster.emulator.routing import ApiRequest
+from tests.emulator.helpers import START, new_order
 
 pytestmark = pytest.mark.anyio
 
@@ -81,3 +87,50 @@ def test_a_fleet_needs_distinct_keys_and_one_account() -> None:
         EmulatorFleet([("K", "S"), ("K", "T")])
     with pytest.raises(ValueError, match="at least one"):
         fleet_key_pairs(0)
+
+
+def _counted_from_every_order(emulator: Emulator) -> tuple[int, int]:
+    """The summary's order figures the slow way: keys of a copy of every active order."""
+    keys = Counter(order["orderKey"] for order in emulator.orders())
+    return len(keys), sum(count - 1 for count in keys.values())
+
+
+async def test_the_order_figures_match_a_count_over_every_order() -> None:
+    config = EmulatorConfig(limit=None, order_key_scope="store", deleted_key_repost="new")
+    fleet = EmulatorFleet(fleet_key_pairs(2), config=config)
+    ids: dict[str, int] = {}
+    async with _client(fleet, ("K1", "S1")) as one:
+        for key in ("a:1", "a:2", "a:3", "a:4", "a:5"):
+            created = await one.post("/orders/createorder", json=new_order(key, key))
+            ids[key] = created.json()["orderId"]
+        in_another_store = new_order("a:1", "a:1", advancedOptions={"storeId": 310555})
+        assert (await one.post("/orders/createorder", json=in_another_store)).is_success
+        for key in ("a:2", "a:3"):
+            assert (await one.delete(f"/orders/{ids[key]}")).is_success
+        assert (await one.post("/orders/createorder", json=new_order("a:2", "a:2"))).is_success
+    first = fleet.emulators["K1"]
+    first.merge_orders(ids["a:4"], [ids["a:5"]])
+    first.split_order(ids["a:1"], ["line-1"])
+    slow = [_counted_from_every_order(emulator) for emulator in fleet.emulators.values()]
+    assert [(row.orders, row.duplicate_order_keys) for row in fleet.summary()] == slow
+    assert slow == [(4, 1), (0, 0)]  # a:1 twice, a:2 reposted, a:4, a:1's split child
+
+
+async def test_a_slow_answer_does_not_make_a_window_look_fuller() -> None:
+    clock = ManualClock(START)
+    config = EmulatorConfig(limit=2, window_seconds=10)
+    fleet = EmulatorFleet(fleet_key_pairs(1), config=config, clock=clock)
+
+    def slow(backend: Backend, request: ApiRequest) -> Reply:
+        clock.advance(9.5)  # arrived at 0 s, answered at 9.5 s
+        return ok([])
+
+    fleet.emulators["K1"].app.gateway.router.add("GET", "/slow", slow)
+    async with _client(fleet, ("K1", "S1")) as one:
+        assert (await one.get("/slow")).status_code == 200
+        clock.advance(0.5)  # 10 s: the limiter's first window has closed
+        statuses = [(await one.get("/stores")).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    (row,) = fleet.summary()
+    assert (row.busiest_window, row.rate_limited) == (2, 1)
+    assert [call.arrived for call in fleet.emulators["K1"].calls] == [0, 10, 10, 10]

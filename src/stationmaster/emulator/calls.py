@@ -7,6 +7,11 @@ from datetime import datetime
 
 from pydantic import JsonValue
 
+from stationmaster.emulator.query import Query
+
+#: How much of a body that is not JSON the record keeps.
+RAW_BODY_KEPT = 2000
+
 
 @dataclass(frozen=True)
 class RecordedCall:
@@ -20,7 +25,11 @@ class RecordedCall:
     status: int | None
     #: The parsed JSON body (``None`` when empty; the text when it was not JSON).
     body: JsonValue
+    #: When it was answered (the emulator's wall time).
     time: datetime
+    #: When it arrived, on the emulator's monotonic clock: the reading its rate window counted
+    #: it at, however long the answer then took.
+    arrived: float
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -30,4 +39,26 @@ class RecordedCall:
             "status": self.status,
             "body": self.body,
             "time": self.time.isoformat(),
+            "arrived": self.arrived,
         }
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A request as it arrived, until its answer's status is known (both gateways record so)."""
+
+    method: str
+    path: str
+    query: Query
+    body: JsonValue
+    raw_body: bytes
+    #: The emulator's monotonic clock when the request arrived.
+    at: float
+
+    def recorded(self, status: int | None, answered: datetime) -> RecordedCall:
+        kept = self.body
+        if kept is None and self.raw_body.strip():
+            kept = self.raw_body.decode("utf-8", "replace")[:RAW_BODY_KEPT]
+        return RecordedCall(
+            self.method.upper(), self.path, self.query.public(), status, kept, answered, self.at
+        )

@@ -2,9 +2,10 @@
 
 Order of checks: bad credentials answer 401 first (no fault is used up on them); then a queued
 answer fault may drop the request or answer 429/500; then the key pair's window may answer 429;
-then the handler runs inside a transaction, so an error (or a crash) leaves the account as it
-was. Every answered request carries the ``X-Rate-Limit-*`` headers. 401 and 429 are not counted
-unless ``count_401_429`` is set.
+then the handler runs inside a transaction (:func:`run_handler`, which the v2 gateway shares),
+so an error (or a crash) leaves the account as it was. Every answered request carries the
+``X-Rate-Limit-*`` headers. 401 and 429 are not counted unless ``count_401_429`` is set. The
+request is counted, and recorded, at the moment it arrived: a slow handler does not move it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 
 from pydantic import JsonValue
 
 from stationmaster.emulator.backend import Backend
-from stationmaster.emulator.calls import RecordedCall
+from stationmaster.emulator.calls import Arrival, RecordedCall
 from stationmaster.emulator.faults import FaultSpec
 from stationmaster.emulator.orderlogic import release_due_holds
 from stationmaster.emulator.query import Query
@@ -56,6 +58,27 @@ class Answer:
 
 def _digest(key: str, secret: str) -> str:
     return hashlib.sha256(f"{key}\0{secret}".encode()).hexdigest()
+
+
+def run_handler(
+    transaction: AbstractContextManager[None],
+    handle: Callable[[], Reply],
+    crashed: Callable[[], Reply],
+    what: str,
+) -> Reply:
+    """``handle()`` inside ``transaction``: what both gateways do with a request's handler.
+
+    A refusal (:class:`ApiError`) answers its reply and a crash is logged and answers
+    ``crashed()``; either way the transaction has undone every change the handler made.
+    """
+    try:
+        with transaction:
+            return handle()
+    except ApiError as exc:
+        return exc.reply
+    except Exception:
+        log.exception("emulator handler failed on %s; the request's changes were undone", what)
+        return crashed()
 
 
 def credentials(headers: dict[str, str]) -> tuple[str, str] | None:
@@ -96,29 +119,32 @@ class Gateway:
         known = any(hmac.compare_digest(identity, pair) for pair in self._pairs)
         return identity, known
 
-    def _budget(self, identity: str, *, spend: bool) -> Budget | None:
+    def _budget(self, identity: str, arrived: float, *, spend: bool) -> Budget | None:
         if self.limiter is None:
             return None
-        now = self.backend.clock.monotonic()
-        return self.limiter.spend(identity, now) if spend else self.limiter.budget(identity, now)
+        if spend:
+            return self.limiter.spend(identity, arrived)
+        return self.limiter.budget(identity, arrived)
 
     def answer(
         self, method: str, path: str, query_string: bytes, headers: dict[str, str], raw_body: bytes
     ) -> Answer:
+        arrived = self.backend.clock.monotonic()
         query = Query(query_string)
-        body, body_error = _parse(raw_body)
+        body, body_error = parse_body(raw_body)
         identity, known = self._identity(headers)
+        call = Arrival(method, path, query, body, raw_body, arrived)
         if not known:
-            budget = self._budget(identity, spend=self.backend.config.count_401_429)
+            budget = self._budget(identity, arrived, spend=self.backend.config.count_401_429)
             reply = _with_budget(unauthorized(self.backend.config), budget)
-            self._keep(method, path, query, body, raw_body, reply.status)
+            self._keep(call, reply.status)
             return Answer(reply)
         fault = self.backend.faults.take_answer_fault(method, path)
         if fault is not None and fault.kind == "drop":
-            self._keep(method, path, query, body, raw_body, None)
+            self._keep(call, None)
             return Answer(None)
-        reply = self._answer_known(method, path, query, body, body_error, identity, fault)
-        self._keep(method, path, query, body, raw_body, reply.status)
+        reply = self._answer_known(method, path, query, body, body_error, identity, fault, arrived)
+        self._keep(call, reply.status)
         delay = fault.seconds if fault is not None and fault.kind == "delay" else None
         return Answer(reply, delay or 0.0)
 
@@ -131,18 +157,19 @@ class Gateway:
         body_error: str | None,
         identity: str,
         fault: FaultSpec | None,
+        arrived: float,
     ) -> Reply:
         count_refusals = self.backend.config.count_401_429
         refusal = too_many_requests(self.backend.config)
         if fault is not None and fault.kind == "429":
-            budget = self._budget(identity, spend=count_refusals)
+            budget = self._budget(identity, arrived, spend=count_refusals)
             spent = replace(budget, remaining=0) if budget is not None else None
             return _with_budget(refusal, spent, reset=fault.reset_seconds)
-        standing = self._budget(identity, spend=False)
+        standing = self._budget(identity, arrived, spend=False)
         if standing is not None and standing.exhausted:
-            budget = self._budget(identity, spend=count_refusals) or standing
+            budget = self._budget(identity, arrived, spend=count_refusals) or standing
             return _with_budget(refusal, replace(budget, remaining=0))
-        budget = self._budget(identity, spend=True)
+        budget = self._budget(identity, arrived, spend=True)
         if fault is not None and fault.kind == "500":
             return _with_budget(server_error(), budget)
         return _with_budget(self._dispatch(method, path, query, body, body_error), budget)
@@ -160,36 +187,19 @@ class Gateway:
             return exc.reply
         request = ApiRequest(method.upper(), path, url, query, body, body_error, params)
         account = self.backend.account
-        try:
-            with account.transaction():
-                release_due_holds(account, self.backend.now())
-                return handler(self.backend, request)
-        except ApiError as exc:
-            return exc.reply
-        except Exception:
-            log.exception(
-                "emulator handler failed on %s %s; the request's changes were undone", method, path
-            )
-            return server_error()
 
-    def _keep(
-        self,
-        method: str,
-        path: str,
-        query: Query,
-        body: JsonValue,
-        raw_body: bytes,
-        status: int | None,
-    ) -> None:
-        recorded = body
-        if body is None and raw_body.strip():
-            recorded = raw_body.decode("utf-8", "replace")[:2000]
-        self._record(
-            RecordedCall(method.upper(), path, query.public(), status, recorded, self.backend.now())
-        )
+        def handle() -> Reply:
+            release_due_holds(account, self.backend.now())
+            return handler(self.backend, request)
+
+        return run_handler(account.transaction(), handle, server_error, f"{method} {path}")
+
+    def _keep(self, call: Arrival, status: int | None) -> None:
+        self._record(call.recorded(status, self.backend.now()))
 
 
-def _parse(raw: bytes) -> tuple[JsonValue, str | None]:
+def parse_body(raw: bytes) -> tuple[JsonValue, str | None]:
+    """A request body as JSON (``None`` when empty), or why it is not JSON."""
     if not raw.strip():
         return None, None
     try:

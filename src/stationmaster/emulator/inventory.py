@@ -2,23 +2,25 @@
 
 Stock is kept per (SKU, location); a location belongs to one inventory warehouse. Listings group
 it per location, per warehouse or per SKU (``docs/reference/shipstation-v2-inventory.md`` §3).
-The book is separate from the v1 :class:`~stationmaster.emulator.state.Account` on purpose: a
-stock table of 100,000 SKUs would make every v1 request's undo snapshot copy it. Instead every
-change here is checked completely before anything moves, so a refused change leaves the book
-as it was. Sorted listings are cached until the next change, so walking the pages of a large
-book costs one sort, not one per page. A level is a plain tuple (:data:`Stock`), which keeps
-seeding 100,000 SKUs fast and gives the garbage collector nothing to walk.
+Every change here is checked completely before anything moves, so a refused change leaves the
+book as it was; the tables also belong to the book's own undo journal, so a v2 request runs in
+a transaction (:meth:`InventoryBook.transaction`) like a v1 request does on the account. Sorted
+listings are cached until the next change, so walking the pages of a large book costs one
+sort, not one per page. A level is a plain tuple (:data:`Stock`), which keeps seeding 100,000
+SKUs fast and gives the garbage collector nothing to walk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from stationmaster.emulator.clock import Clock
 from stationmaster.emulator.refusals import Missing, Refused
+from stationmaster.emulator.undo import Journal, UndoDict
 from stationmaster.emulator.wire import Wire
 
 Grouping = Literal["sku", "warehouse", "location"]
@@ -81,22 +83,38 @@ class InventoryBook:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
+        self._journal = Journal()
         self.reset(seed=False)
 
     def reset(self, *, seed: bool) -> None:
         """Empty the book; ``seed`` adds one warehouse holding one location."""
-        self._warehouses: dict[str, Wire] = {}
-        self._locations: dict[str, Wire] = {}
-        self._location_warehouse: dict[str, str] = {}
-        self._stock: dict[Key, Stock] = {}
-        self._by_sku: dict[str, set[str]] = {}
-        self._next = {"warehouse": FIRST_WAREHOUSE, "location": FIRST_LOCATION}
+        journal = self._journal
+        self._warehouses: dict[str, Wire] = UndoDict(journal)
+        self._locations: dict[str, Wire] = UndoDict(journal)
+        self._location_warehouse: dict[str, str] = UndoDict(journal)
+        self._stock: dict[Key, Stock] = UndoDict(journal)
+        #: SKU -> its locations; each set is replaced whole, never changed in place.
+        self._by_sku: dict[str, set[str]] = UndoDict(journal)
+        self._next: dict[str, int] = UndoDict(
+            journal, {"warehouse": FIRST_WAREHOUSE, "location": FIRST_LOCATION}
+        )
+        #: Bumped by every change, and by every undo (the undone change may be in the cache).
         self._version = 0
         self._cache: dict[tuple[object, ...], list[Row]] = {}
         self._cache_version = 0
         if seed:
             warehouse = self.add_warehouse(DEFAULT_WAREHOUSE_NAME)
             self.add_location(warehouse["inventory_warehouse_id"], DEFAULT_LOCATION_NAME)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Undo every change made inside the block if it raises."""
+        try:
+            with self._journal.transaction():
+                yield
+        except BaseException:
+            self._version += 1
+            raise
 
     # -- places -----------------------------------------------------------------------------
 
@@ -180,12 +198,18 @@ class InventoryBook:
             else:
                 cost, currency = _cost(cost_raw, f"levels[{index}].average_cost")
                 given[key] = (on_hand, allocated, cost, currency)
-        stored = dict(self._stock) if keep_others else {}
-        stored.update(given)
-        by_sku: dict[str, set[str]] = {}
-        for sku_key, location_key in stored:
-            by_sku.setdefault(sku_key, set()).add(location_key)
-        self._stock, self._by_sku = stored, by_sku
+        stock, by_sku = self._stock, self._by_sku
+        if not keep_others:
+            stock.clear()
+            by_sku.clear()
+        added: dict[str, set[str]] = {}
+        for sku_key, location_key in [key for key in given if key not in stock]:
+            added.setdefault(sku_key, set()).add(location_key)
+        for sku_key, locations in added.items():
+            if sku_key in by_sku:
+                added[sku_key] = by_sku[sku_key] | locations
+        stock.update(given)
+        by_sku.update(added)
         self._version += 1
         return len(given)
 
@@ -271,7 +295,8 @@ class InventoryBook:
 
     def _put(self, key: Key, stock: Stock) -> None:
         if key not in self._stock:
-            self._by_sku.setdefault(key[0], set()).add(key[1])
+            sku, location = key
+            self._by_sku[sku] = {*self._by_sku.get(sku, ()), location}
         self._stock[key] = stock
 
     def _collect(self, items: Iterable[tuple[Key, Stock]], query: LevelQuery) -> list[Row]:

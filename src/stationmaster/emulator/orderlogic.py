@@ -201,7 +201,7 @@ def change_status(
     row.update(fields)
     row["orderStatus"] = status
     row["modifyDate"] = stamp(now)
-    account.orders[order_id] = row
+    account.add_order(row)
     return notifies(before, status)
 
 
@@ -210,7 +210,7 @@ def touch(account: Account, order_id: int, now: datetime, **fields: object) -> W
     row = clone(account.orders[order_id])
     row.update(fields)
     row["modifyDate"] = stamp(now)
-    account.orders[order_id] = row
+    account.add_order(row)
     return row
 
 
@@ -218,17 +218,18 @@ def release_due_holds(account: Account, now: datetime) -> None:
     """Orders whose hold date has come go back to ``awaiting_shipment`` (evaluated lazily).
 
     The change is dated when ShipStation would have made it: the start of the hold date in
-    Pacific time (or the last change, if the hold was set later than that).
+    Pacific time (or the last change, if the hold was set later than that). Only the orders on
+    hold are looked at, so a request does not cost more as the account fills up.
     """
     today = now.astimezone(PACIFIC).date()
-    for order_id, order in list(account.orders.items()):
-        hold = order["holdUntilDate"]
-        if order["orderStatus"] != "on_hold" or not hold or order_id in account.inactive_orders:
+    for order_id in sorted(account.held_orders):
+        if order_id in account.inactive_orders:
             continue
-        day = parse_v1_date(hold)
+        order = account.orders[order_id]
+        day = parse_v1_date(order["holdUntilDate"])
         if day > today:
             continue
         released = max(pacific_midnight(day), instant(order["modifyDate"]))
         row = clone(order)
         row.update(orderStatus="awaiting_shipment", holdUntilDate=None, modifyDate=stamp(released))
-        account.orders[order_id] = row
+        account.add_order(row)

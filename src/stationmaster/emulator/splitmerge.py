@@ -84,7 +84,7 @@ def split_order(backend: Backend, order_id: int, picks: Sequence[object]) -> Wir
     updated["advancedOptions"]["mergedOrSplit"] = True
     updated["modifyDate"] = stamp(now)
     updated["orderTotal"] = order_total(updated)
-    account.orders[order_id] = updated
+    account.add_order(updated)
     account.add_order(child)
     account.split_counts[order_id] = serial
     return clone(child)
@@ -111,7 +111,7 @@ def merge_orders(backend: Backend, survivor_id: int, absorbed_ids: list[int]) ->
     options["mergedIds"] = [*options.get("mergedIds", []), *absorbed_ids]
     merged["modifyDate"] = stamp(now)
     merged["orderTotal"] = order_total(merged)
-    account.orders[survivor_id] = merged
+    account.add_order(merged)
     for order_id in absorbed_ids:
         account.inactive_orders.add(order_id)
         account.merged_into[order_id] = survivor_id

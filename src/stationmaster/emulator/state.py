@@ -1,20 +1,23 @@
 """The emulated account's data: plain wire-shaped dicts in tables, and undo for failed requests.
 
 Rows are never changed in place: a handler copies a row (:func:`clone`), changes the copy and
-puts it back. That is what makes :meth:`Account.snapshot` cheap (a shallow copy of each table)
-and exact, so a request that fails half-way leaves the account as it was.
+puts it back. Every table (dict, list or set, and the id counters) belongs to the account's
+undo :class:`~stationmaster.emulator.undo.Journal`, so :meth:`Account.transaction` can put
+back exactly what a failed request changed, at the cost of what it touched rather than of
+everything the account holds.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Literal, TypeVar
 
 from stationmaster.emulator.storelink import CustomStoreLink
+from stationmaster.emulator.undo import Journal
 from stationmaster.emulator.wire import Wire
 
 _Row = TypeVar("_Row", Wire, list[Wire])
@@ -99,11 +102,18 @@ class RefreshState:
 
 @dataclass
 class Account:
-    """Every table of one ShipStation account, keyed by id."""
+    """Every table of one ShipStation account, keyed by id.
 
+    A table put in whole (``account.outbox = [...]``) joins the journal too, and is noted
+    like any other change while a transaction is open.
+    """
+
+    #: Written through :meth:`add_order`, which keeps the two indexes below in step.
     orders: dict[int, Wire] = field(default_factory=dict)
     #: orderKey -> the ids of the orders that carry it (a key may outlive a deleted order).
     order_keys: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: Orders ``on_hold`` with a hold date: the only ones a request checks for a hold come due.
+    held_orders: set[int] = field(default_factory=set)
     #: Soft-deleted orders and orders absorbed by a merge: 404 and out of every list.
     inactive_orders: set[int] = field(default_factory=set)
     #: Absorbed order id -> the order that absorbed it in a merge.
@@ -146,6 +156,19 @@ class Account:
     next_ids: dict[IdKind, int] = field(default_factory=lambda: dict(FIRST_IDS))
     seller_id: int = 100_000
 
+    def __post_init__(self) -> None:
+        self._journal = Journal()
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        journal: Journal | None = self.__dict__.get("_journal")
+        if journal is not None:
+            value = journal.adopt(value)
+            if journal.recording:
+                journal.note(object.__setattr__, self, name, getattr(self, name))
+        object.__setattr__(self, name, value)
+
     def new_id(self, kind: IdKind) -> int:
         value = self.next_ids[kind]
         self.next_ids[kind] = value + 1
@@ -157,11 +180,15 @@ class Account:
             self.next_ids[kind] = value + 1
 
     def add_order(self, row: Wire) -> None:
-        """Store a new order (or a new version of one) and index its key."""
+        """Store a new order (or a new version of one); index its key and its hold."""
         order_id, key = row["orderId"], row["orderKey"]
         ids = self.order_keys.get(key, ())
         if order_id not in ids:
             self.order_keys[key] = (*ids, order_id)
+        if row.get("orderStatus") == "on_hold" and row.get("holdUntilDate"):
+            self.held_orders.add(order_id)
+        else:
+            self.held_orders.discard(order_id)
         self.orders[order_id] = row
 
     def active_orders(self) -> Iterator[Wire]:
@@ -173,28 +200,9 @@ class Account:
             return None
         return self.orders.get(order_id)
 
-    def snapshot(self) -> Account:
-        """A copy of every table (rows shared: they are never changed in place)."""
-        saved = copy.copy(self)
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, dict | list | set):
-                setattr(saved, item.name, copy.copy(value))
-        return saved
-
-    def restore(self, saved: Account) -> None:
-        for item in fields(self):
-            setattr(self, item.name, getattr(saved, item.name))
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Undo every change made inside the block if it raises."""
-        saved = self.snapshot()
-        try:
-            yield
-        except BaseException:
-            self.restore(saved)
-            raise
+    def transaction(self) -> AbstractContextManager[None]:
+        """Undo every change made inside the block if it raises (blocks may nest)."""
+        return self._journal.transaction()
 
 
 def clone(row: _Row) -> _Row:

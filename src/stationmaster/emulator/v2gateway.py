@@ -3,7 +3,9 @@
 It mirrors the v1 :class:`~stationmaster.emulator.gateway.Gateway` with v2's rules: the key is
 the ``API-Key`` header (a v1 Basic pair is no v2 key, so it gets a 401), errors use v2's body,
 and a spent window answers 429 with ``Retry-After``. The fault queue and the call record are
-the emulator's own, shared with v1, so ``emu.inject(...)`` and ``emu.calls`` cover both APIs.
+the emulator's own, shared with v1, so ``emu.inject(...)`` and ``emu.calls`` cover both APIs,
+and so is the way a handler runs (:func:`~stationmaster.emulator.gateway.run_handler`: inside
+a transaction of the inventory book, so a failed request leaves the stock as it was).
 ``X-Rate-Limit-*`` headers are sent only when ``v2.rate_limit_headers`` is set.
 """
 
@@ -11,21 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import replace
 
-from pydantic import JsonValue
-
 from stationmaster.emulator.backend import Backend
-from stationmaster.emulator.calls import RecordedCall
+from stationmaster.emulator.calls import Arrival, RecordedCall
 from stationmaster.emulator.faults import FaultSpec, normalise_path
-from stationmaster.emulator.gateway import Answer
+from stationmaster.emulator.gateway import Answer, parse_body, run_handler
 from stationmaster.emulator.inventory import InventoryBook
 from stationmaster.emulator.query import Query
 from stationmaster.emulator.ratelimit import Budget, FixedWindowLimiter
-from stationmaster.emulator.replies import ApiError, Reply
+from stationmaster.emulator.replies import Reply
 from stationmaster.emulator.v2api import V2Context, V2Request, resolve
 from stationmaster.emulator.v2replies import (
     bad_value,
@@ -33,9 +32,6 @@ from stationmaster.emulator.v2replies import (
     too_many_requests,
     unauthorized,
 )
-from stationmaster.emulator.wire import loads
-
-log = logging.getLogger("stationmaster.emulator")
 
 V2_PREFIX = "/v2"
 KEY_HEADER = "api-key"
@@ -71,59 +67,61 @@ class V2Gateway:
     def answer(
         self, method: str, path: str, query_string: bytes, headers: dict[str, str], raw_body: bytes
     ) -> Answer:
+        arrived = self.backend.clock.monotonic()
         query = Query(query_string)
-        body, body_error = _parse(raw_body)
+        body, body_error = parse_body(raw_body)
+        call = Arrival(method, path, query, body, raw_body, arrived)
         given = headers.get(KEY_HEADER, "").strip()
         identity = _digest(given) if given else "anonymous"
         if not hmac.compare_digest(identity, self._key):
-            budget = self._budget(identity, spend=self.backend.config.count_401_429)
+            budget = self._budget(identity, arrived, spend=self.backend.config.count_401_429)
             reply = self._with_budget(unauthorized(), budget)
-            self._keep(method, path, query, body, raw_body, reply.status)
+            self._keep(call, reply.status)
             return Answer(reply)
         fault = self.backend.faults.take_answer_fault(method, path)
         if fault is not None and fault.kind == "drop":
-            self._keep(method, path, query, body, raw_body, None)
+            self._keep(call, None)
             return Answer(None)
-        reply = self._answer_known(V2Request(method, path, query, body, body_error), fault)
-        self._keep(method, path, query, body, raw_body, reply.status)
+        reply = self._answer_known(V2Request(method, path, query, body, body_error), fault, arrived)
+        self._keep(call, reply.status)
         delay = fault.seconds if fault is not None and fault.kind == "delay" else None
         return Answer(reply, delay or 0.0)
 
-    def _answer_known(self, request: V2Request, fault: FaultSpec | None) -> Reply:
+    def _answer_known(self, request: V2Request, fault: FaultSpec | None, arrived: float) -> Reply:
         count_refusals = self.backend.config.count_401_429
         if fault is not None and fault.kind == "429":
-            budget = self._budget(self._key, spend=count_refusals)
+            budget = self._budget(self._key, arrived, spend=count_refusals)
             wait = fault.reset_seconds if fault.reset_seconds is not None else self._wait(budget)
             spent = replace(budget, remaining=0) if budget is not None else None
             return self._with_budget(too_many_requests(wait), spent, reset=wait)
-        standing = self._budget(self._key, spend=False)
+        standing = self._budget(self._key, arrived, spend=False)
         if standing is not None and standing.exhausted:
-            budget = self._budget(self._key, spend=count_refusals) or standing
+            budget = self._budget(self._key, arrived, spend=count_refusals) or standing
             wait = self._wait(budget)
             return self._with_budget(too_many_requests(wait), replace(budget, remaining=0))
-        budget = self._budget(self._key, spend=True)
+        budget = self._budget(self._key, arrived, spend=True)
         if fault is not None and fault.kind == "500":
             return self._with_budget(server_error(), budget)
         return self._with_budget(self._dispatch(request), budget)
 
     def _dispatch(self, request: V2Request) -> Reply:
         ctx = V2Context(self.backend.config.v2, self.book, self.backend.base_url())
-        try:
+
+        def handle() -> Reply:
             handler = resolve(request.method, request.path)
             if request.body_error is not None and request.method.upper() == "GET":
                 raise bad_value(f"The request body is not valid JSON: {request.body_error}")
             return handler(ctx, request)
-        except ApiError as exc:
-            return exc.reply
-        except Exception:
-            log.exception("emulator v2 handler failed on %s %s", request.method, request.path)
-            return server_error()
 
-    def _budget(self, identity: str, *, spend: bool) -> Budget | None:
+        what = f"{request.method} {request.path}"
+        return run_handler(self.book.transaction(), handle, server_error, what)
+
+    def _budget(self, identity: str, arrived: float, *, spend: bool) -> Budget | None:
         if self.limiter is None:
             return None
-        now = self.backend.clock.monotonic()
-        return self.limiter.spend(identity, now) if spend else self.limiter.budget(identity, now)
+        if spend:
+            return self.limiter.spend(identity, arrived)
+        return self.limiter.budget(identity, arrived)
 
     def _wait(self, budget: Budget | None) -> int:
         """Whole seconds until the key's window reopens (at least 1)."""
@@ -138,27 +136,5 @@ class V2Gateway:
             return reply
         return replace(reply, headers=reply.headers + budget.headers(reset_override=reset))
 
-    def _keep(
-        self,
-        method: str,
-        path: str,
-        query: Query,
-        body: JsonValue,
-        raw_body: bytes,
-        status: int | None,
-    ) -> None:
-        recorded = body
-        if body is None and raw_body.strip():
-            recorded = raw_body.decode("utf-8", "replace")[:2000]
-        self._record(
-            RecordedCall(method.upper(), path, query.public(), status, recorded, self.backend.now())
-        )
-
-
-def _parse(raw: bytes) -> tuple[JsonValue, str | None]:
-    if not raw.strip():
-        return None, None
-    try:
-        return loads(raw), None
-    except ValueError as exc:
-        return None, str(exc)
+    def _keep(self, call: Arrival, status: int | None) -> None:
+        self._record(call.recorded(status, self.backend.now()))
