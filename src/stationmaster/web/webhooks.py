@@ -45,6 +45,7 @@ from stationmaster.config import ConnectionConfig
 from stationmaster.db.tables import RESOURCE_URL
 from stationmaster.errors import ConfigError
 from stationmaster.sync.subscriptions import EVENTS_BY_NAME, RECEIVER_PATH, check_webhook_token
+from stationmaster.web.jsonapi import read_body, unprocessable
 from stationmaster.wiretime import utcnow
 
 log = structlog.get_logger("stationmaster.web.webhooks")
@@ -219,28 +220,7 @@ def _digest(value: str) -> bytes:
 
 
 def _unprocessable(field_name: str | None, message: str, kind: str) -> NoReturn:
-    loc = ["body"] if field_name is None else ["body", field_name]
-    raise HTTPException(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"loc": loc, "msg": message, "type": kind}],
-    )
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
-    too_large = HTTPException(
-        status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-        detail=f"request body is larger than {limit} bytes",
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise too_large
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > limit:
-            raise too_large
-    return bytes(received)
+    unprocessable(["body"] if field_name is None else ["body", field_name], message, kind)
 
 
 def _parse_delivery(body: bytes) -> _Delivery:
@@ -316,7 +296,7 @@ def webhooks_router(
                 f"more than {rate_limit} deliveries in {rate_window_seconds:g} s; try again later",
                 headers={"Retry-After": str(max(1, round(retry_after)))},
             )
-        delivery = _parse_delivery(await _read_body(request, max_body_bytes))
+        delivery = _parse_delivery(await read_body(request, max_body_bytes))
         refusal = origins[connection].refusal(delivery.resource_url)
         if refusal is not None:
             log.warning(
