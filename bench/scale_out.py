@@ -188,13 +188,14 @@ def write_config(
 
 
 def start_fleet(children: Children, accounts: int, limit: int, window: float) -> tuple[Child, int]:
-    """``stationmaster emulator --accounts`` on a free port of 127.0.0.1, serving."""
+    """``stationmaster emulator --accounts`` on a free port of 127.0.0.1, serving; its calls
+    are kept without their bodies (only counted here)."""
     port = free_port()
     fleet = children.start(
         "emulator",
         ["emulator", "--host", "127.0.0.1", "--port", str(port),
          "--accounts", str(accounts), "--limit", str(limit),
-         "--window-seconds", str(window)],
+         "--window-seconds", str(window), "--no-call-bodies"],
     )  # fmt: skip
     wait_until_serving(fleet, port)
     return fleet, port

@@ -724,6 +724,7 @@ def emulator(
     limit: int = 40,
     window_seconds: float = 60.0,
     accounts: int | None = None,
+    call_bodies: bool = True,
 ) -> None:
     """Serve a ShipStation v1 emulator (REST API plus a control API under /_emulator/).
 
@@ -745,6 +746,9 @@ def emulator(
         Serve a fleet of this many accounts on one address instead (1 or more), key pairs
         KEY1:SECRET1, KEY2:SECRET2, ... each with its own limit (per-account figures at
         /_fleet/summary). Without it, one emulator with the key pair as given.
+    call_bodies
+        Keep each recorded call's body (``--no-call-bodies`` for long load runs, where the
+        bodies of a million orders' calls would double the memory held).
     """
     from stationmaster.emulator import EmulatorConfig, serve
     from stationmaster.emulator.fleet import EmulatorFleet, fleet_key_pairs, serve_fleet
@@ -752,7 +756,11 @@ def emulator(
     if accounts is not None and accounts < 1:
         raise StationmasterError(f"--accounts must be at least 1, got {accounts}")
     config = EmulatorConfig(
-        api_key=api_key, api_secret=api_secret, limit=limit, window_seconds=window_seconds
+        api_key=api_key,
+        api_secret=api_secret,
+        limit=limit,
+        window_seconds=window_seconds,
+        record_call_bodies=call_bodies,
     )
     if accounts is None:
         serve(config, host=host, port=port)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from stationmaster.emulator import Emulator
+from stationmaster.emulator import Emulator, EmulatorConfig
 from tests.emulator.helpers import KEY, SECRET, START, new_order
 
 pytestmark = pytest.mark.anyio
@@ -49,3 +49,17 @@ async def test_reset_and_clear(emu: Emulator, client: httpx2.AsyncClient) -> Non
     await client.get("/stores")
     emu.reset()
     assert emu.calls == []
+
+
+async def test_calls_can_be_kept_without_their_bodies() -> None:
+    emu = Emulator(EmulatorConfig(api_key=KEY, api_secret=SECRET, record_call_bodies=False))
+    async with httpx2.AsyncClient(
+        transport=emu.transport(), base_url=emu.base_url, auth=(KEY, SECRET)
+    ) as c:
+        await c.post("/orders/createorder", json=new_order())
+        await c.post("/orders/createorder", content=b"{broken")
+    assert [(c.method, c.status, c.body) for c in emu.calls] == [
+        ("POST", 200, None),
+        ("POST", 400, None),
+    ]
+    assert len(emu.orders()) == 1, "the order itself is kept"

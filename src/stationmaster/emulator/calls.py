@@ -55,9 +55,13 @@ class Arrival:
     #: The emulator's monotonic clock when the request arrived.
     at: float
 
-    def recorded(self, status: int | None, answered: datetime) -> RecordedCall:
-        kept = self.body
-        if kept is None and self.raw_body.strip():
+    def recorded(
+        self, status: int | None, answered: datetime, *, keep_body: bool = True
+    ) -> RecordedCall:
+        """The call as the record keeps it; ``keep_body=False`` drops the body (a fleet taking
+        a million orders only needs to count its calls)."""
+        kept = self.body if keep_body else None
+        if keep_body and kept is None and self.raw_body.strip():
             kept = self.raw_body.decode("utf-8", "replace")[:RAW_BODY_KEPT]
         return RecordedCall(
             self.method.upper(), self.path, self.query.public(), status, kept, answered, self.at

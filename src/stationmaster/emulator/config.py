@@ -59,6 +59,8 @@ class EmulatorConfig(BaseModel):
     base_url: str = "http://ssapi.emulator"
     #: Start with the default account (stores, warehouses, carriers, tags, users, products).
     seed_account: bool = True
+    #: Keep each recorded call's body (``calls``); off, a call is kept without it.
+    record_call_bodies: bool = True
 
     # §4 rate limit ------------------------------------------------------------------------------
     #: Requests per window per key pair; ``None`` (or ``"off"``) switches the limit off.

@@ -195,7 +195,8 @@ class Gateway:
         return run_handler(account.transaction(), handle, server_error, f"{method} {path}")
 
     def _keep(self, call: Arrival, status: int | None) -> None:
-        self._record(call.recorded(status, self.backend.now()))
+        keep_body = self.backend.config.record_call_bodies
+        self._record(call.recorded(status, self.backend.now(), keep_body=keep_body))
 
 
 def parse_body(raw: bytes) -> tuple[JsonValue, str | None]:

@@ -137,4 +137,5 @@ class V2Gateway:
         return replace(reply, headers=reply.headers + budget.headers(reset_override=reset))
 
     def _keep(self, call: Arrival, status: int | None) -> None:
-        self._record(call.recorded(status, self.backend.now()))
+        keep_body = self.backend.config.record_call_bodies
+        self._record(call.recorded(status, self.backend.now(), keep_body=keep_body))
