@@ -29,7 +29,7 @@ class ApiStore:
     """A store reached over an API, that drops keys it has seen (as the protocol asks)."""
 
     kind: str = "api"
-    capabilities: frozenset[Capability] = frozenset({"orders", "stock"})
+    capabilities: frozenset[Capability] = frozenset({"orders", "stock", "stock_keys"})
     level: int = 4
     calls: int = 0
     keys: set[str] = field(default_factory=set)

@@ -10,7 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster import db
 from stationmaster.stock.adjustments import Adjustment
-from stationmaster.stock.apply import settle_periodically
+from stationmaster.stock.apply import (
+    apply_adjustment,
+    settle_periodically,
+    settle_stale_adjustments,
+)
 from stationmaster.stock.ledger import AdjustmentInDoubt, LedgerOutcome, StockLedger
 from stationmaster.stores.protocol import StockKeyReused, StoreError, UnknownSku
 from stationmaster.wiretime import utcnow
@@ -163,7 +167,7 @@ class KeyedStore:
     """A store with ``adjust_stock`` that drops a key it has seen, as the contract asks."""
 
     raw: RawStore = field(default_factory=RawStore)
-    capabilities: frozenset[str] = frozenset({"stock"})
+    capabilities: frozenset[str] = frozenset({"stock", "stock_keys"})
 
     async def adjust_stock(self, sku: str, delta: int, key: str | None = None) -> int:
         assert key is not None
@@ -197,6 +201,19 @@ async def test_a_worker_settles_what_a_dead_process_left_pending(ledger: StockLe
     entry = await _entry(ledger)
     assert entry is not None and (entry.state, entry.result) == ("applied", 15)
     assert store.raw.level == 15, "sent once more, with its key, after the other store failed"
+
+
+async def test_a_store_that_cannot_drop_a_repeat_is_never_sent_one(ledger: StockLedger) -> None:
+    """Without ``stock_keys`` a pending change stays in doubt (for the reconcile): sending it
+    again could count the units twice."""
+    await _crashed_claim(ledger, minutes_ago=10)
+    store = KeyedStore(capabilities=frozenset({"stock"}))
+    assert await settle_stale_adjustments(store, ledger) == 0  # type: ignore[arg-type]
+    result = await apply_adjustment(store, ledger, 0, ADD)  # type: ignore[arg-type]
+    assert result.status == "failed" and "reconcile" in (result.message or "")
+    assert store.raw.calls == 0
+    entry = await _entry(ledger)
+    assert entry is not None and entry.state == "pending"
 
 
 async def test_a_repeat_waits_for_the_delivery_in_flight(ledger: StockLedger) -> None:

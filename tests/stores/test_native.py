@@ -76,7 +76,7 @@ async def test_it_is_a_store_with_every_capability_but_payment_capture(
     native: NativeStore,
 ) -> None:
     assert isinstance(native, Store)
-    assert native.capabilities == {"orders", "status", "shipments", "stock", "delete"}
+    assert native.capabilities == {"orders", "status", "shipments", "stock", "stock_keys", "delete"}
 
 
 # --- ingest -----------------------------------------------------------------------------------

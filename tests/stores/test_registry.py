@@ -21,7 +21,9 @@ def _connection(**store: Any) -> ConnectionConfig:
 def test_the_built_in_kinds_are_listed_with_what_they_offer() -> None:
     kinds = store_kinds()
     assert {"native", "oscar", "vendure"} <= set(kinds)
-    assert kinds["native"].capabilities == {"orders", "status", "shipments", "stock", "delete"}
+    assert kinds["native"].capabilities == {
+        "orders", "status", "shipments", "stock", "stock_keys", "delete"
+    }  # fmt: skip
 
 
 def test_native_opens_and_its_capabilities_match_the_listing(engine: AsyncEngine) -> None:

@@ -17,7 +17,9 @@ from stationmaster.testing.store_conformance import CHECKS, Check, Seed, Subject
 
 pytestmark = pytest.mark.anyio
 
-ALL: frozenset[Capability] = frozenset({"orders", "status", "shipments", "stock", "delete"})
+ALL: frozenset[Capability] = frozenset(
+    {"orders", "status", "shipments", "stock", "stock_keys", "delete"}
+)
 
 
 @dataclass

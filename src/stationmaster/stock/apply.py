@@ -2,10 +2,10 @@
 
 A store that keeps the key with its own change (the native store; see
 :class:`~stationmaster.stores.protocol.StockReceipts`) is asked directly and says whether the
-key was new. Any other store is
-asked through stationmaster's ledger (:mod:`stationmaster.stock.ledger`), which tells a
-first delivery from a repeat; the store gets the key too, and by its contract drops a key it
-has seen, so a change whose answer was lost may safely be sent again.
+key was new. Any other store is asked through stationmaster's ledger
+(:mod:`stationmaster.stock.ledger`), which tells a first delivery from a repeat. The store gets
+the key too: one offering ``stock_keys`` drops a key it has seen, so a change whose answer was
+lost may safely be sent again; for any other, such a change stays in doubt until a reconcile.
 
 Store refusals become per-item outcomes; anything else (the database gone) propagates, and
 the sender's retry is harmless because every item carries its key.
@@ -72,7 +72,7 @@ async def apply_adjustment(
         async def change() -> int:
             return await store.adjust_stock(a.sku, a.delta, a.key)
 
-        outcome = await ledger.once(a, change, resend_safe=True)
+        outcome = await ledger.once(a, change, resend_safe=keeps_stock_keys(store))
         return result("applied" if outcome.applied else "duplicate", on_hand=outcome.on_hand)
     except UnknownSku as exc:
         return result("unknown_sku", field="sku", message=str(exc))
@@ -91,10 +91,17 @@ async def apply_adjustment(
         return result("failed", message=str(exc))
 
 
+def keeps_stock_keys(store: Store) -> bool:
+    """Whether ``store`` drops a keyed adjustment it has applied (so sending one again after a
+    lost answer is harmless)."""
+    return "stock_keys" in store.capabilities
+
+
 async def settle_stale_adjustments(store: Store, ledger: StockLedger) -> int:
     """Send again, with their keys, the adjustments a dead process left pending; how many
-    settled. A store keeping its own keys (:class:`StockReceipts`) never leaves any."""
-    if isinstance(store, StockReceipts):
+    settled. A store keeping its own keys (:class:`StockReceipts`) never leaves any; one that
+    cannot drop a repeat leaves them in doubt, for the next full reconcile."""
+    if isinstance(store, StockReceipts) or not keeps_stock_keys(store):
         return 0
 
     async def send(entry: db.StockEntry) -> int:

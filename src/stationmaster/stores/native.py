@@ -47,7 +47,7 @@ log = structlog.get_logger("stationmaster.stores.native")
 IngestOutcome = Literal["created", "updated", "unchanged"]
 
 NATIVE_CAPABILITIES: frozenset[Capability] = frozenset(
-    {"orders", "status", "shipments", "stock", "delete"}
+    {"orders", "status", "shipments", "stock", "stock_keys", "delete"}
 )
 #: Longest status the ``native_orders.status`` column holds.
 STATUS_MAX_LENGTH = 40

@@ -16,7 +16,12 @@ from pydantic import JsonValue
 from stationmaster.domain import Order, Shipment
 from stationmaster.errors import StationmasterError
 
-Capability = Literal["orders", "status", "shipments", "stock", "delete", "payment_capture"]
+Capability = Literal[
+    "orders", "status", "shipments", "stock", "stock_keys", "delete", "payment_capture"
+]
+"""What a store can do beyond reading orders. ``stock_keys``: the store keeps each stock
+adjustment's key with the change itself, so a keyed adjustment sent again changes nothing
+(without it, stationmaster's ledger alone tells a repeat from a first delivery)."""
 
 
 class StoreError(StationmasterError):
@@ -93,9 +98,10 @@ class Store(Protocol):
     async def adjust_stock(self, sku: str, delta: int, key: str | None = None) -> int:
         """Change a SKU's on-hand quantity by ``delta``; returns the new quantity.
 
-        With ``key`` the change is made at most once per key, however often (or however
-        concurrently) it is asked for: a repeat changes nothing and returns the level. A key
-        given again with another SKU or delta is refused (:class:`StockKeyReused`). Refusals:
+        With ``key``, a store offering ``stock_keys`` makes the change at most once per key,
+        however often (or however concurrently) it is asked for: a repeat changes nothing and
+        returns the level. A key given again with another SKU or delta is refused
+        (:class:`StockKeyReused`). A store without ``stock_keys`` may ignore the key. Refusals:
         :class:`UnknownSku`, :class:`StockBelowZero`; each leaves the level as it was.
         """
         ...

@@ -94,20 +94,21 @@ BUILTIN: tuple[StoreKind, ...] = (
     StoreKind(
         name="native",
         summary="stationmaster's own order tables, fed by the JSON API, import or Python",
-        capabilities=frozenset({"orders", "status", "shipments", "stock", "delete"}),
+        capabilities=frozenset({"orders", "status", "shipments", "stock", "stock_keys", "delete"}),
         settings=_native_settings,
         open=_open_native,
     ),
     StoreKind(
         name="oscar",
         summary="a django-oscar shop, read and written through Oscar's own models (extra: oscar)",
-        capabilities=frozenset({"orders", "status", "shipments", "stock"}),
+        capabilities=frozenset({"orders", "status", "shipments", "stock", "stock_keys"}),
         settings=_settings_of("stationmaster.stores.oscar.kind", "OscarSettings"),
         open=_opener_of("stationmaster.stores.oscar.kind", "open_oscar"),
     ),
     StoreKind(
         name="vendure",
         summary="a Vendure server, through its Admin GraphQL API (extra: vendure)",
+        # stock_keys too, once stock_keys_field names the custom field that keeps the keys
         capabilities=frozenset({"orders", "status", "shipments", "stock"}),
         settings=_settings_of("stationmaster.stores.vendure.kind", "VendureSettings"),
         open=_opener_of("stationmaster.stores.vendure.kind", "open_vendure"),

@@ -424,10 +424,10 @@ async def check_stock_deltas_add_up(subject: Subject) -> None:
 
 
 async def check_stock_adjustment_key_applies_once(subject: Subject) -> None:
-    """(``stock``) A key changes the level once: sent again, or five times at once, it adds
-    nothing more; reused for another delta it is refused and changes nothing."""
+    """(``stock_keys``) A key changes the level once: sent again, or five times at once, it
+    adds nothing more; reused for another delta it is refused and changes nothing."""
     store = subject.store
-    if "stock" not in store.capabilities:
+    if "stock_keys" not in store.capabilities:
         return
     sku = subject.stock_sku or f"KIT-{uuid.uuid4().hex[:10]}"
     tag = uuid.uuid4().hex[:10]
@@ -470,6 +470,10 @@ async def check_capabilities_are_truthful(subject: Subject) -> None:
     _expect(isinstance(store.kind, str) and bool(store.kind), "the store's kind is empty")
     unknown = set(store.capabilities) - set(get_args(Capability))
     _expect(not unknown, f"unknown capabilities claimed: {sorted(unknown)}")
+    _expect(
+        "stock_keys" not in store.capabilities or "stock" in store.capabilities,
+        "'stock_keys' claimed without 'stock'",
+    )
     (order,) = await _seeded(subject, 1)
     if "status" not in store.capabilities:
         await _expect_refusal(

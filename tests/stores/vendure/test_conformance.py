@@ -72,12 +72,12 @@ async def test_the_first_call_logs_in_and_carries_the_session_token(
     assert token is not None and shop.admin._token == token
 
 
-async def test_it_is_a_store_with_orders_status_shipments_and_stock(
+async def test_it_is_a_store_with_orders_status_shipments_and_keyed_stock(
     vendure: VendureStore,
 ) -> None:
     assert isinstance(vendure, Store)
     assert vendure.kind == "vendure"
-    assert vendure.capabilities == {"orders", "status", "shipments", "stock"}
+    assert vendure.capabilities == {"orders", "status", "shipments", "stock", "stock_keys"}
 
 
 def test_the_catalogue_holds_every_factory_sku() -> None:
@@ -117,6 +117,7 @@ async def test_without_a_keys_field_a_repeated_key_changes_the_level_again(
     """Vendure itself keeps no key: without stock_keys_field the key is not remembered (and
     stationmaster's ledger is what stands between a repeat and a second change)."""
     store = VendureStore(vendure_server.settings(stock_keys_field=None), password=SUPERADMIN[1])
+    assert "stock_keys" not in store.capabilities, "so the ledger never sends a key twice"
     first = await store.adjust_stock("NOTEBOOK-A5", 2, "no-field-key")
     assert await store.adjust_stock("NOTEBOOK-A5", 2, "no-field-key") == first + 2
     await store.aclose()

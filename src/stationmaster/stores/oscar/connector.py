@@ -28,7 +28,9 @@ from stationmaster.stores.protocol import Capability, ChangeBatch, StockReceipt,
 
 log = structlog.get_logger("stationmaster.stores.oscar")
 
-OSCAR_CAPABILITIES: frozenset[Capability] = frozenset({"orders", "status", "shipments", "stock"})
+OSCAR_CAPABILITIES: frozenset[Capability] = frozenset(
+    {"orders", "status", "shipments", "stock", "stock_keys"}
+)
 #: Stock records hold 32-bit levels on most databases; a delta beyond this is a mistake.
 STOCK_DELTA_LIMIT = 2**31 - 1
 

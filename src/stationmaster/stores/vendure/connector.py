@@ -113,6 +113,12 @@ class VendureStore:
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
+        # Vendure keeps a stock key only in the custom field named for it.
+        self.capabilities = (
+            VENDURE_CAPABILITIES | {"stock_keys"}
+            if settings.stock_keys_field
+            else VENDURE_CAPABILITIES
+        )
         self.client = GraphQLClient(
             settings.admin_api_url,
             username=settings.username,
