@@ -12,8 +12,9 @@
 * Stock: Vendure's Admin API only sets absolute levels (``updateProductVariants`` with
   ``stockLevels``; the server records the difference as a stock adjustment). So a delta is
   read, added and written: a sale that lands between the read and the write (milliseconds
-  apart) is overwritten. The periodic inventory reconcile corrects such a drift. Idempotency
-  keys ride in the same write when a custom field is configured for them (:mod:`.stockkeys`).
+  apart) is overwritten. The full stock reconcile cannot correct such a drift: the API has
+  no way to lock a level, so a Vendure connection does not reconcile. Idempotency keys
+  ride in the same write when a custom field is configured for them (:mod:`.stockkeys`).
 """
 
 from __future__ import annotations
