@@ -224,25 +224,27 @@ async def test_the_overview_query_uses_indexes_on_postgresql(
 
     from stationmaster.db.dashboard import _page_of, _summary_query
 
+    # Rows spread over the two weeks before the page's clock (not the database's: the
+    # windows are counted back from NOW, and most rows must fall outside them).
     seed = (
         """INSERT INTO sync_records (connection, order_key, locked, frozen, pushed_at, updated_at)
-           SELECT 'shop', 'shop:' || g, false, false, now() - g * interval '1 minute', now()
+           SELECT 'shop', 'shop:' || g, false, false, :now - g * interval '1 minute', :now
            FROM generate_series(1, 20000) g""",
         """INSERT INTO audit_log (at, connection, key_id, method, url, status, response_headers,
                                  attempt, seconds)
-           SELECT now() - g * interval '30 second', 'shop', 'k', 'GET', 'u',
+           SELECT :now - g * interval '30 second', 'shop', 'k', 'GET', 'u',
                   CASE WHEN g % 100 = 0 THEN 429 ELSE 200 END, '{}'::jsonb, 1, 0.1
            FROM generate_series(1, 20000) g""",
         """INSERT INTO tracked_packages (connection, source_id, package_key, payload, voided,
                                         pending, applied_at, updated_at)
            SELECT 'shop', g::text, 'shipment:' || g, '{}'::jsonb, false, false,
-                  now() - g * interval '1 minute', now()
+                  :now - g * interval '1 minute', :now
            FROM generate_series(1, 20000) g""",
-        "ANALYZE",
     )
     async with shop.begin() as conn:
         for statement in seed:
-            await conn.execute(text(statement))
+            await conn.execute(text(statement), {"now": NOW})
+        await conn.execute(text("ANALYZE"))
     query = _summary_query(NOW, PULL_STREAMS, _page_of([], 0, 50))
     compiled = query.compile(shop.sync_engine, compile_kwargs={"literal_binds": True})
     async with shop.connect() as conn:
