@@ -22,9 +22,11 @@ the native store's table, so seeding takes seconds. Three runs, in this order:
    after the ramp-up (every key pushing, and the whole backlog read from the store, which
    the workers do first, pushing meanwhile), ``ratio`` is the orders accepted in the next
    ``--measure-windows`` windows, per minute, over the summed ceiling. They are counted by
-   the push times the workers record, which say when each window's orders were accepted. A
-   budget that keeps up sends exactly ``limit`` requests in any window-long interval, so
-   whole windows measure it exactly. The backlog outlasts the measurement and is then
+   when their ``createorders`` calls arrived at the fleet (100 orders each), as its rate
+   window counts them, on the fleet's clock: the times answers came back bunch up when the
+   fleet is busy, and counted by those one interval could hold a batch too many or too few
+   per key. A budget that keeps up sends exactly ``limit`` requests in any window-long
+   interval, so whole windows measure it exactly. The backlog outlasts the measurement and is then
    drained: ``lost`` is the orders seeded less the orders the fleet holds, ``duplicates`` the
    order keys it holds twice, ``over_limit_windows`` its 429 answers (ShipStation's fixed
    window, as the fleet enforces it). The fleet's busiest window per account is printed too:
@@ -70,7 +72,7 @@ from sqlalchemy import make_url, text, update
 
 from stationmaster import db
 from stationmaster.db.tables import connections as connections_table
-from stationmaster.emulator.fleet import SUMMARY_PATH
+from stationmaster.emulator.fleet import CLOCK_PATH, SUMMARY_PATH
 from stationmaster.testing.databases import pg_database
 from stationmaster.testing.factories import make_orders
 
@@ -209,13 +211,23 @@ def start_workers(children: Children, count: int, config: Path, keys: int) -> li
     ]
 
 
-def fleet_summary(port: int) -> list[dict[str, int]]:
+def fleet_summary(port: int, between: tuple[float, float] | None = None) -> list[dict[str, int]]:
     """Every account's figures, counted from each account's order-key index (no order is
-    copied): one pass over the keys, a second or so at a million orders."""
-    rows: list[dict[str, int]] = httpx2.get(
-        f"http://127.0.0.1:{port}{SUMMARY_PATH}", timeout=600
-    ).json()
+    copied): one pass over the keys, a second or so at a million orders. ``between`` two
+    :func:`fleet_clock` readings adds the bulk creates that arrived in it."""
+    params = {} if between is None else {"from": between[0], "to": between[1]}
+    reply = httpx2.get(f"http://127.0.0.1:{port}{SUMMARY_PATH}", params=params, timeout=600)
+    reply.raise_for_status()
+    rows: list[dict[str, int]] = reply.json()
     return rows
+
+
+def fleet_clock(port: int) -> float:
+    """The fleet's monotonic clock, which its call records are stamped with."""
+    reading: float = httpx2.get(f"http://127.0.0.1:{port}{CLOCK_PATH}", timeout=30).json()[
+        "monotonic"
+    ]
+    return reading
 
 
 def landed(rows: Sequence[dict[str, int]]) -> int:
@@ -285,16 +297,15 @@ class Database:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def pushed_between(self, start: datetime, end: datetime, backlog: int) -> tuple[int, list[str]]:
-        """Orders accepted in [start, end), and the connections whose whole ``backlog`` was
-        accepted before ``end`` (they may have idled inside the interval)."""
+    def ran_dry_before(self, end: datetime, backlog: int) -> list[str]:
+        """The connections whose whole ``backlog`` was accepted before ``end`` (they may have
+        idled inside the measured interval)."""
         rows = self.conn.execute(
-            "SELECT connection, count(*) FILTER (WHERE pushed_at >= %s), count(*) "
-            "FROM sync_records WHERE pushed_at < %s GROUP BY connection",
-            (start, end),
+            "SELECT connection FROM sync_records WHERE pushed_at < %s "
+            "GROUP BY connection HAVING count(*) >= %s",
+            (end, backlog),
         ).fetchall()
-        steady = sum(int(inside) for _, inside, _ in rows)
-        return steady, [str(name) for name, _, total in rows if int(total) >= backlog]
+        return [str(name) for (name,) in rows]
 
     def detected(self) -> int:
         """Orders the workers have read from the store: queued to send, or sent."""
@@ -464,6 +475,8 @@ class Ceiling:
     window: float
     ramp_up: float
     steady_orders: int
+    #: The measured interval on the fleet's clock, which counted ``steady_orders``.
+    steady_seconds: float
     usage: Usage
     expected: int
     landed: int
@@ -479,7 +492,7 @@ class Ceiling:
 
     @property
     def achieved_per_min(self) -> float:
-        return self.steady_orders / self.usage.wall * 60
+        return self.steady_orders / self.steady_seconds * 60
 
     @property
     def ratio(self) -> float:
@@ -530,11 +543,13 @@ def ceiling_run(
                 return database.detected() >= expected and database.keys_pushing() == len(names)
 
             wait_for("the ramp-up", ramped_up, seconds=900, children=children)
-            start_at, start = datetime.now(UTC), Meter.read(procs, fleet, database)
+            start = Meter.read(procs, fleet, database)
+            start_clock = fleet_clock(port)
             time.sleep(args.measure_windows * window)
+            end_clock = fleet_clock(port)
             end_at, end = datetime.now(UTC), Meter.read(procs, fleet, database)
             time.sleep(1)  # let the batches answered before the end commit their records
-            steady, dry = database.pushed_between(start_at, end_at, per_key)
+            dry = database.ran_dry_before(end_at, per_key)
             if dry:
                 raise RuntimeError(
                     f"ceiling run: {', '.join(dry)} ran out of orders before the measurement "
@@ -547,7 +562,7 @@ def ceiling_run(
                 seconds=120 + 3 * windows_left * window,
                 children=children,
             )
-        rows = fleet_summary(port)
+        rows = fleet_summary(port, between=(start_clock, end_clock))
         children.stop_all()
         problems = log_problems(children)
     return Ceiling(
@@ -556,7 +571,8 @@ def ceiling_run(
         limit=args.limit,
         window=window,
         ramp_up=start.at - began,
-        steady_orders=steady,
+        steady_orders=sum(row["created_between"] for row in rows) * BATCH,
+        steady_seconds=end_clock - start_clock,
         usage=end.since(start),
         expected=expected,
         landed=landed(rows),
@@ -706,7 +722,7 @@ def report_ceiling(run: Ceiling) -> None:
     say(
         f"ceiling, {run.workers} worker(s): ramp-up {run.ramp_up:.0f} s, then "
         f"{run.steady_orders:,} orders in "
-        f"{run.usage.wall:.1f} s = {run.achieved_per_min:,.0f} orders/min of "
+        f"{run.steady_seconds:.1f} s = {run.achieved_per_min:,.0f} orders/min of "
         f"{run.ceiling_per_min:,.0f} = {run.ratio:.3f}; CPU s per 1,000 orders: workers "
         f"{per.workers:.3f}, emulator {per.emulator:.3f}, database {per.database:.3f}; "
         f"landed {run.landed:,} of {run.expected:,}, duplicates {run.duplicates}, "

@@ -134,3 +134,39 @@ async def test_a_slow_answer_does_not_make_a_window_look_fuller() -> None:
     (row,) = fleet.summary()
     assert (row.busiest_window, row.rate_limited) == (2, 1)
     assert [call.arrived for call in fleet.emulators["K1"].calls] == [0, 10, 10, 10]
+
+
+async def test_bulk_creates_are_counted_by_when_they_arrived() -> None:
+    """Successful bulk creates that arrived in [from, to) count: not one before or at the end,
+    nor a refused one, nor another kind of call."""
+    clock = ManualClock(START)
+    config = EmulatorConfig(limit=3, window_seconds=10)
+    fleet = EmulatorFleet(fleet_key_pairs(2), config=config, clock=clock)
+    async with _client(fleet, ("K1", "S1")) as one, _client(fleet, ("K2", "S2")) as two:
+        assert (await one.post("/orders/createorders", json=[_order("a:1")])).status_code == 200
+        clock.advance(10)
+        start = fleet.clock.monotonic()
+        assert (await one.post("/Orders/CreateOrders", json=[_order("a:2")])).status_code == 200
+        assert (await one.post("/orders/createorder", json=_order("a:3"))).status_code == 200
+        assert (await two.post("/orders/createorders", json=[{"bad": 1}])).status_code == 200
+        assert (await one.post("/orders/createorders", json=[_order("a:4")])).status_code == 200
+        assert (await one.post("/orders/createorders", json=[_order("a:5")])).status_code == 429
+        clock.advance(5)
+        end = fleet.clock.monotonic()
+        assert (await two.post("/orders/createorders", json=[_order("b:1")])).status_code == 200
+    assert [row.created_between for row in fleet.summary((start, end))] == [2, 1]
+    assert [row.created_between for row in fleet.summary()] == [0, 0]
+
+
+async def test_the_clock_and_an_interval_are_served(fleet: EmulatorFleet) -> None:
+    async with httpx2.AsyncClient(transport=fleet.transport(), base_url="http://fleet") as http:
+        start = (await http.get("/_fleet/clock")).json()["monotonic"]
+        async with _client(fleet, ("K1", "S1")) as one:
+            await one.post("/orders/createorders", json=[_order("a:1")])
+        end = (await http.get("/_fleet/clock")).json()["monotonic"]
+        rows = (await http.get(SUMMARY_PATH, params={"from": start, "to": end + 1})).json()
+        assert [row["created_between"] for row in rows] == [1, 0, 0]
+        for params in ({"from": start}, {"from": "x", "to": "1"}, {"from": 2, "to": 1}):
+            reply = await http.get(SUMMARY_PATH, params=params)
+            assert reply.status_code == 400, params
+            assert "from" in reply.json()["message"]

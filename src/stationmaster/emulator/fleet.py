@@ -7,6 +7,11 @@ orders, calls and rate window exactly as a lone emulator would. ``GET /_fleet/su
 reports, per account, what a scale-out test asserts: orders held, order keys held twice, and
 requests refused for being over the limit. The order figures are counted from the account's
 order-key index, without copying a row, so the summary can be read while the fleet works.
+
+A throughput measurement counts bulk creates by when they *arrived* (what the rate window
+counts), not by when their answers came back, which bunch up when the fleet is busy:
+``GET /_fleet/clock`` reads the fleet's monotonic clock, and ``?from=&to=`` on the summary
+(two such readings) adds each account's answered ``createorders`` calls that arrived between.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ import base64
 import binascii
 import json
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from urllib.parse import parse_qsl
 
 import httpx2
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from stationmaster.emulator.calls import RecordedCall
 from stationmaster.emulator.clock import Clock
 from stationmaster.emulator.config import EmulatorConfig
 from stationmaster.emulator.emulator import Emulator
@@ -29,6 +37,8 @@ from stationmaster.emulator.state import Account
 from stationmaster.emulator.transport import EmulatorTransport
 
 SUMMARY_PATH = "/_fleet/summary"
+CLOCK_PATH = "/_fleet/clock"
+CREATE_ORDERS_PATH = "/orders/createorders"
 
 log = logging.getLogger("stationmaster.emulator")
 
@@ -46,6 +56,8 @@ class AccountSummary:
     rate_limited: int
     #: The most answered calls (not 429, not dropped) that arrived within one window length.
     busiest_window: int
+    #: Successful ``createorders`` calls that arrived in the asked interval (0 without one).
+    created_between: int = 0
 
 
 def fleet_key_pairs(count: int, key: str = "K", secret: str = "S") -> list[tuple[str, str]]:
@@ -75,7 +87,9 @@ class EmulatorFleet:
             )
             for key, secret in key_pairs
         }
-        self._refusal = next(iter(self.emulators.values())).config.unauthorized_body
+        first = next(iter(self.emulators.values()))
+        self._refusal = first.config.unauthorized_body
+        self.clock = first.clock
 
     def __repr__(self) -> str:
         return f"EmulatorFleet(accounts={len(self.emulators)})"
@@ -84,10 +98,11 @@ class EmulatorFleet:
         """An in-process transport to the whole fleet."""
         return EmulatorTransport(self)
 
-    def summary(self) -> list[AccountSummary]:
-        """Every account's figures, in fleet order."""
+    def summary(self, between: tuple[float, float] | None = None) -> list[AccountSummary]:
+        """Every account's figures, in fleet order; ``between`` two readings of
+        :attr:`clock`'s monotonic time also counts the bulk creates that arrived in it."""
         return [
-            _summarise(position, emulator)
+            _summarise(position, emulator, between)
             for position, emulator in enumerate(self.emulators.values(), start=1)
         ]
 
@@ -98,8 +113,15 @@ class EmulatorFleet:
         if scope["type"] != "http":
             return
         if scope["path"] == SUMMARY_PATH and scope["method"] == "GET":
-            body = [asdict(row) for row in self.summary()]
-            await _send_json(send, 200, body)
+            try:
+                between = _interval(scope["query_string"])
+            except ValueError as exc:
+                await _send_json(send, 400, {"message": str(exc)})
+                return
+            await _send_json(send, 200, [asdict(row) for row in self.summary(between)])
+            return
+        if scope["path"] == CLOCK_PATH and scope["method"] == "GET":
+            await _send_json(send, 200, {"monotonic": self.clock.monotonic()})
             return
         emulator = self.emulators.get(_basic_user(scope["headers"]) or "")
         if emulator is None:
@@ -108,7 +130,23 @@ class EmulatorFleet:
         await emulator.app(scope, receive, send)
 
 
-def _summarise(position: int, emulator: Emulator) -> AccountSummary:
+def _interval(query_string: bytes) -> tuple[float, float] | None:
+    """The summary's ``from``/``to`` clock readings, both or neither, ``from`` not after ``to``."""
+    asked = dict(parse_qsl(query_string.decode("latin-1")))
+    if "from" not in asked and "to" not in asked:
+        return None
+    try:
+        start, end = float(asked["from"]), float(asked["to"])
+    except (KeyError, ValueError):
+        raise ValueError("from and to must both be readings of GET /_fleet/clock") from None
+    if not (math.isfinite(start) and math.isfinite(end)) or start > end:
+        raise ValueError("from must be a finite reading not after to")
+    return start, end
+
+
+def _summarise(
+    position: int, emulator: Emulator, between: tuple[float, float] | None = None
+) -> AccountSummary:
     keys, duplicates = _order_key_counts(emulator.account)
     calls = emulator.calls
     arrivals = sorted(call.arrived for call in calls if call.status not in (None, 429))
@@ -125,6 +163,19 @@ def _summarise(position: int, emulator: Emulator) -> AccountSummary:
         calls=len(calls),
         rate_limited=sum(1 for call in calls if call.status == 429),
         busiest_window=busiest,
+        created_between=0 if between is None else _creates_between(calls, *between),
+    )
+
+
+def _creates_between(calls: Iterable[RecordedCall], start: float, end: float) -> int:
+    return sum(
+        1
+        for call in calls
+        if start <= call.arrived < end
+        and call.status is not None
+        and 200 <= call.status < 300
+        and call.method == "POST"
+        and call.path.lower().rstrip("/") == CREATE_ORDERS_PATH
     )
 
 
