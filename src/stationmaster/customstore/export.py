@@ -33,10 +33,11 @@ from stationmaster.db.native_export import ExportKey, count_modified, key_at, mo
 from stationmaster.db.native_orders import NativeOrder
 from stationmaster.domain import Address, Order, WeightUnit, round_to_minor
 from stationmaster.shipstation import models as ss
-from stationmaster.sync.mapping import line_item_key, map_order, order_key
+from stationmaster.sync.mapping import line_item_key, map_order, order_key, template_values
 from stationmaster.sync.rules import (
     CUSTOM_PREFIX,
     SENDABLE_STATUSES,
+    TEMPLATE_FIELDS,
     Rules,
     is_iso_country,
     parse_template,
@@ -814,7 +815,8 @@ class OrderShaper:
         the order's or is over its limit (both reported)."""
         rendered: dict[str, str] = {}
         if self._templates:
-            values = _template_values(order, self.source, country)
+            key = order_key(self.source, order.source_id)
+            values = template_values(order, self.source, key, country)
             for wire_name, template in self._templates:
                 text, missing = render_template(template, values, order.custom)
                 if missing or len(text) > self._limits.custom_field:
@@ -844,46 +846,6 @@ _WIRE_WEIGHT: Final[dict[WeightUnit, tuple[str, Decimal]]] = {
     "lb": ("Pounds", Decimal(1)),
 }
 """A line weight's unit as the mapping sends it: the schema's name for it, and the factor."""
-_TEMPLATE_NAMES: Final = frozenset(
-    {
-        "source",
-        "source_id",
-        "order_key",
-        "number",
-        "status",
-        "currency",
-        "total",
-        "customer_email",
-        "customer_username",
-        "customer_name",
-        "payment_method",
-        "requested_service",
-        "warehouse",
-        "tags",
-        "shipping_country",
-    }
-)
-
-
-def _template_values(order: Order, source: str, country: str | None) -> dict[str, str | None]:
-    """What a custom-field template's placeholders stand for (``_TEMPLATE_NAMES``)."""
-    return {
-        "source": source,
-        "source_id": order.source_id,
-        "order_key": order_key(source, order.source_id),
-        "number": order.number,
-        "status": order.status,
-        "currency": order.currency,
-        "total": str(order.total),
-        "customer_email": order.customer_email,
-        "customer_username": order.customer_username,
-        "customer_name": order.customer_name,
-        "payment_method": order.payment_method,
-        "requested_service": order.requested_service,
-        "warehouse": order.warehouse,
-        "tags": ", ".join(order.tags),
-        "shipping_country": country,
-    }
 
 
 def _shortcut_applies(rules: Rules, source: str) -> bool:
@@ -905,7 +867,7 @@ def _shortcut_applies(rules: Rules, source: str) -> bool:
         for _, name in parse_template(template)
         if name is not None
     }
-    return all(name in _TEMPLATE_NAMES or name.startswith(CUSTOM_PREFIX) for name in placeholders)
+    return all(name in TEMPLATE_FIELDS or name.startswith(CUSTOM_PREFIX) for name in placeholders)
 
 
 def _sendable(amount: Decimal) -> bool:

@@ -571,9 +571,11 @@ def _customs(
 # --- order-level pieces -----------------------------------------------------------------------
 
 
-def _template_values(
+def template_values(
     order: domain.Order, source: str, key: str, country: str | None
 ) -> dict[str, str | None]:
+    """What each of a custom-field template's placeholders (``TEMPLATE_FIELDS``) stands for;
+    the Custom Store export fills its templates from the same."""
     return {
         "source": source,
         "source_id": order.source_id,
@@ -602,7 +604,7 @@ def _custom_fields(
     problems: _Problems,
 ) -> dict[str, str]:
     """``customField1..3`` from their templates; ``country`` is the ship-to country used."""
-    values = _template_values(order, source, key, country)
+    values = template_values(order, source, key, country)
     rendered: dict[str, str] = {}
     for wire_name, template in rules.custom_fields.templates().items():
         text, missing = render_template(template, values, order.custom)
