@@ -48,7 +48,8 @@ class AuditEntry:
     error: str | None
 
 
-def _entry(row: RowMapping) -> AuditEntry:
+def entry_of(row: RowMapping) -> AuditEntry:
+    """An ``audit_log`` row as an entry."""
     return AuditEntry(
         id=row["id"],
         at=row["at"],
@@ -106,7 +107,7 @@ async def record_exchange(
 async def get_audit_entry(conn: AsyncConnection, audit_id: int) -> AuditEntry | None:
     row = (await conn.execute(select(audit_log).where(audit_log.c.id == audit_id))).mappings()
     found = row.first()
-    return _entry(found) if found is not None else None
+    return entry_of(found) if found is not None else None
 
 
 async def prune_audit_log(conn: AsyncConnection, before: datetime) -> int:

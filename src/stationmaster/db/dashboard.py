@@ -39,11 +39,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import ScalarSelect, Subquery
 
 from stationmaster.db._sql import chunks
-from stationmaster.db.audit import AuditEntry
+from stationmaster.db.audit import AuditEntry, entry_of
 from stationmaster.db.deadletters import DeadLetter, DeadLetterState
 from stationmaster.db.errors import InvalidStateInput
-from stationmaster.db.native_orders import NativeOrder
-from stationmaster.db.native_shipments import NativePackage
+from stationmaster.db.native_orders import NativeOrder, native_order_of
+from stationmaster.db.native_shipments import NativePackage, get_native_packages
 from stationmaster.db.outbox import OutboxRow, row_of
 from stationmaster.db.records import SyncRecord, record_of
 from stationmaster.db.tables import (
@@ -487,38 +487,6 @@ def _letter_view(row: RowMapping) -> LetterView:
     return LetterView(letter, row["note"])
 
 
-def _native(row: RowMapping) -> NativeOrder:
-    return NativeOrder(
-        connection=row["connection"],
-        source_id=row["source_id"],
-        order_key=row["order_key"],
-        payload=row["payload"],
-        status=row["status"],
-        deleted=bool(row["deleted"]),
-        version=row["version"],
-        change_seq=row["change_seq"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _audit(row: RowMapping) -> AuditEntry:
-    return AuditEntry(
-        id=row["id"],
-        at=row["at"],
-        connection=row["connection"],
-        key_id=row["key_id"],
-        method=row["method"],
-        url=row["url"],
-        request_body=row["request_body"],
-        status=row["status"],
-        response_body=row["response_body"],
-        response_headers=row["response_headers"],
-        attempt=row["attempt"],
-        seconds=row["seconds"],
-        error=row["error"],
-    )
-
-
 def _windows(moments: Sequence[datetime], pad: timedelta) -> list[tuple[datetime, datetime]]:
     """Time windows of ``pad`` around each moment, overlapping ones merged."""
     merged: list[tuple[datetime, datetime]] = []
@@ -572,7 +540,7 @@ async def order_story(
         .mappings()
         .first()
     )
-    stored = _native(stored_row) if stored_row is not None else None
+    stored = native_order_of(stored_row) if stored_row is not None else None
     queued_row = (
         (
             await conn.execute(
@@ -602,7 +570,7 @@ async def order_story(
     native_packages: list[NativePackage] = []
     if source_id is not None:
         packages = await _packages(conn, connection, source_id)
-        native_packages = await _native_packages(conn, connection, source_id)
+        native_packages = await get_native_packages(conn, connection, source_id)
     linked = [
         (int(order_id), relation)
         for order_id, relation in await conn.execute(
@@ -659,31 +627,6 @@ async def _packages(conn: AsyncConnection, connection: str, source_id: str) -> l
     ]
 
 
-async def _native_packages(
-    conn: AsyncConnection, connection: str, source_id: str
-) -> list[NativePackage]:
-    query = (
-        select(native_shipments)
-        .where(
-            native_shipments.c.connection == connection,
-            native_shipments.c.source_id == source_id,
-        )
-        .order_by(native_shipments.c.applied_at, native_shipments.c.package_key)
-    )
-    return [
-        NativePackage(
-            connection=row["connection"],
-            source_id=row["source_id"],
-            package_key=row["package_key"],
-            payload=row["payload"],
-            voided=bool(row["voided"]),
-            applied_at=row["applied_at"],
-            updated_at=row["updated_at"],
-        )
-        for row in (await conn.execute(query)).mappings()
-    ]
-
-
 async def _order_audit(
     conn: AsyncConnection,
     connection: str,
@@ -711,7 +654,7 @@ async def _order_audit(
         .order_by(audit_log.c.at, audit_log.c.id)
         .limit(AUDIT_LIMIT)
     )
-    return [_audit(row) for row in (await conn.execute(query)).mappings()]
+    return [entry_of(row) for row in (await conn.execute(query)).mappings()]
 
 
 # --- dead letters ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from stationmaster.db.errors import InvalidStateInput
-from stationmaster.db.native_orders import NativeOrder, _order
+from stationmaster.db.native_orders import NativeOrder, native_order_of
 from stationmaster.db.tables import native_orders
 from stationmaster.db.types import require_aware
 
@@ -99,7 +99,7 @@ async def modified_after(
         .order_by(native_orders.c.updated_at, native_orders.c.source_id)
         .limit(limit)
     )
-    return [_order(row) for row in (await conn.execute(query)).mappings()]
+    return [native_order_of(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def source_ids_by_number(conn: AsyncConnection, connection: str, number: str) -> list[str]:

@@ -38,7 +38,8 @@ class NativeOrder:
     updated_at: datetime
 
 
-def _order(row: RowMapping) -> NativeOrder:
+def native_order_of(row: RowMapping) -> NativeOrder:
+    """A ``native_orders`` row as a stored order."""
     return NativeOrder(
         connection=row["connection"],
         source_id=row["source_id"],
@@ -201,7 +202,7 @@ async def get_native_order(
         native_orders.c.connection == connection, native_orders.c.source_id == source_id
     )
     row = (await conn.execute(query)).mappings().first()
-    return _order(row) if row is not None else None
+    return native_order_of(row) if row is not None else None
 
 
 async def get_native_orders_by_key(
@@ -214,7 +215,7 @@ async def get_native_orders_by_key(
             native_orders.c.connection == connection, native_orders.c.order_key.in_(part)
         )
         for row in (await conn.execute(query)).mappings():
-            found[row["order_key"]] = _order(row)
+            found[row["order_key"]] = native_order_of(row)
     return found
 
 
@@ -233,7 +234,7 @@ async def native_changes_since(
         .order_by(native_orders.c.change_seq)
         .limit(limit)
     )
-    return [_order(row) for row in (await conn.execute(query)).mappings()]
+    return [native_order_of(row) for row in (await conn.execute(query)).mappings()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +277,7 @@ async def upsert_native_orders(
                 native_orders.c.connection == connection, native_orders.c.source_id.in_(part)
             )
             current.update(
-                (r["source_id"], _order(r)) for r in (await conn.execute(query)).mappings()
+                (r["source_id"], native_order_of(r)) for r in (await conn.execute(query)).mappings()
             )
         owners: dict[str, str] = {}
         keys = list(dict.fromkeys(w.order_key for w in writes))

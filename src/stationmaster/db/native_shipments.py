@@ -47,7 +47,8 @@ class PackageWrite:
     voided: bool = False
 
 
-def _package(row: RowMapping) -> NativePackage:
+def package_of(row: RowMapping) -> NativePackage:
+    """A ``native_shipments`` row as a recorded package."""
     return NativePackage(
         connection=row["connection"],
         source_id=row["source_id"],
@@ -152,4 +153,4 @@ async def get_native_packages(
         )
         .order_by(native_shipments.c.applied_at, native_shipments.c.package_key)
     )
-    return [_package(row) for row in (await conn.execute(query)).mappings()]
+    return [package_of(row) for row in (await conn.execute(query)).mappings()]
