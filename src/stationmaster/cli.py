@@ -48,6 +48,20 @@ app.command(webhooks_app)
 app.command(stock_app)
 
 console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    """A bar per connection: its name, done of total, what it is at, time so far."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 out = Console(soft_wrap=True)
 T = TypeVar("T")
 
@@ -149,14 +163,7 @@ def push(
             runtimes = await open_runtimes(
                 settings, engine, owner=db.owner_id("cli"), names=connection
             )
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
+            with _progress() as progress:
                 for runtime in runtimes:
                     task = progress.add_task(runtime.name, total=None, detail="")
 
@@ -303,14 +310,7 @@ def stock_reconcile(
         engine = await open_database(settings)
         done: list[Reconciled] = []
         try:
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
+            with _progress() as progress:
                 for conn_config in chosen:
                     reconciler = await open_reconciler(
                         conn_config, engine, owner=db.owner_id("cli")
