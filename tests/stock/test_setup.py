@@ -66,9 +66,9 @@ async def test_the_service_reconciles_each_configured_connection(
 async def test_settings_that_cannot_work_are_refused_up_front(
     engine: AsyncEngine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    oscar = _config(emulator, store=StoreConfig(kind="oscar"))
-    with pytest.raises(ConfigError, match="'oscar' store cannot be held"):
-        await open_reconciler(oscar, engine, owner="t")
+    vendure = _config(emulator, store=StoreConfig(kind="vendure"))
+    with pytest.raises(ConfigError, match="'vendure' store cannot be held"):
+        await open_reconciler(vendure, engine, owner="t")
     monkeypatch.delenv(KEY_ENV)
     with pytest.raises(ConfigError, match=f"set {KEY_ENV}"):
         await open_reconciler(_config(emulator), engine, owner="t")

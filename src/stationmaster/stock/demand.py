@@ -4,17 +4,19 @@ ShipStation's ``available`` already excludes what its own orders have allocated,
 order it has not received cannot be allocated there. Until the push delivers it, those units
 are sold in the store and still available in ShipStation, so a reconcile subtracts them.
 
-Counted: native orders that are not deleted, that ShipStation has not accepted in any
-version, that the connection's rules would push (eligible) and that map to a ShipStation
-status which holds stock (awaiting payment, awaiting shipment, on hold): each line's
-quantity under its SKU, adjustment lines and lines without a SKU left out. An order already
-in ShipStation is ShipStation's to count, even if a newer version of it waits in the outbox
-(its allocation follows when that version is accepted). A stored order that no longer
-parses cannot be pushed either and is left out (logged).
+Counted, for any store (:func:`orders_demand`): orders that are not deleted, that
+ShipStation has not accepted in any version, that the connection's rules would push
+(eligible) and that map to a ShipStation status which holds stock (awaiting payment, awaiting
+shipment, on hold): each line's quantity under its SKU, adjustment lines and lines without a
+SKU left out. An order already in ShipStation is ShipStation's to count, even if a newer
+version of it waits in the outbox (its allocation follows when that version is accepted).
+The native store's orders are read here (:func:`native_demand`); a stored order that no
+longer parses cannot be pushed either and is left out (logged).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import structlog
@@ -38,20 +40,31 @@ async def native_demand(
     conn: AsyncConnection, connection: str, *, rules: Rules, source: str, now: datetime
 ) -> dict[str, int]:
     """Units by SKU of the connection's native orders ShipStation has not taken yet."""
-    demand: dict[str, int] = {}
+    orders: list[Order] = []
     unreadable = 0
     for row in await unpushed_native_orders(conn, connection):
         try:
-            order = Order.model_validate({**row.payload, "status": row.status, "deleted": False})
+            orders.append(
+                Order.model_validate({**row.payload, "status": row.status, "deleted": False})
+            )
         except ValidationError:
             unreadable += 1
-            continue
+    if unreadable:
+        log.warning("stock.demand_unreadable_orders", connection=connection, orders=unreadable)
+    return orders_demand(orders, rules, source=source, now=now)
+
+
+def orders_demand(
+    orders: Iterable[Order], rules: Rules, *, source: str, now: datetime
+) -> dict[str, int]:
+    """Units by SKU of those of ``orders`` (none of them in ShipStation yet) that the rules
+    would push with a status holding stock; any store's orders, so every store counts alike."""
+    demand: dict[str, int] = {}
+    for order in orders:
         mapped = map_order(order, rules, source=source, now=now)
         if not mapped.eligible or mapped.status not in HOLDING_STOCK:
             continue
         for line in order.lines:
             if line.sku is not None and not line.adjustment:
                 demand[line.sku] = demand.get(line.sku, 0) + line.quantity
-    if unreadable:
-        log.warning("stock.demand_unreadable_orders", connection=connection, orders=unreadable)
     return demand

@@ -6,7 +6,9 @@ there): ``target = max(0, available - demand)``, and the change is ``target - cu
 A target below zero is held at zero (the SKU is *oversold*: orders wait for more than the
 warehouse has) and reported. A SKU only the store has is not ShipStation's to count and is
 left as it is (reported as ``store_only``); a SKU only ShipStation has is added to the store
-(``created``) when the store keeps levels of its own, like the native store.
+(``created``) when the store keeps levels of its own, like the native store, and is reported
+as ``unkept`` (and left alone) when the store cannot add it: an Oscar stock record needs a
+product, which only the shop can make.
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ class StockChange:
 
 @dataclass(frozen=True)
 class Plan:
-    """Every SKU of both sides, accounted for: changed, unchanged, or the store's alone."""
+    """Every SKU of both sides, accounted for: changed, unchanged, the store's alone, or
+    ShipStation's alone and not kept by the store."""
 
     changes: list[StockChange] = field(default_factory=list)
     unchanged: int = 0
     store_only: int = 0
     oversold: list[str] = field(default_factory=list)
+    #: SKUs ShipStation counts that the store keeps no level of and could not add.
+    unkept: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -47,7 +52,7 @@ class Plan:
 
     @property
     def skus(self) -> int:
-        return len(self.changes) + self.unchanged + self.store_only
+        return len(self.changes) + self.unchanged + self.store_only + len(self.unkept)
 
 
 def make_plan(
@@ -59,14 +64,20 @@ def make_plan(
 ) -> Plan:
     """The plan for store levels ``current`` against ShipStation's ``available``.
 
-    ``created`` names SKUs the store has only because this reconcile added them (at zero);
-    ``demand`` may name SKUs of either side or neither.
+    ``created`` names SKUs the store has only because this reconcile added them (at zero,
+    unless ``current`` says otherwise); a SKU of ``available`` that is in neither is one the
+    store does not keep, reported ``unkept`` and never changed. ``demand`` may name SKUs of
+    either side or neither.
     """
     changes: list[StockChange] = []
     oversold: list[str] = []
+    unkept: list[str] = []
     unchanged = 0
     new = set(created)
     for sku in sorted(available):
+        if sku not in current and sku not in new:
+            unkept.append(sku)
+            continue
         have, units = current.get(sku, 0), demand.get(sku, 0)
         target = max(0, available[sku] - units)
         change = StockChange(
@@ -79,4 +90,4 @@ def make_plan(
         else:
             unchanged += 1
     store_only = sum(1 for sku in current if sku not in available)
-    return Plan(changes, unchanged, store_only, oversold)
+    return Plan(changes, unchanged, store_only, oversold, unkept)

@@ -18,8 +18,11 @@ touched meanwhile keeps the walk's count, which is what a walk under the lock wo
 found unless ShipStation moved on its own (then the next reconcile catches up).
 
 Every SKU of either side is accounted for: the locks and the writes go in chunks of
-``chunk`` SKUs until none is left, whatever the count. A dry run does all the reading and
-none of the writing, and returns the same plan a real run would have carried out.
+``chunk`` SKUs until none is left, whatever the count. A SKU only ShipStation has is added
+to the store at zero before the plan is made; one the store cannot add (it returns no level
+for it) is reported ``unkept`` and never written. A dry run does all the reading, adds those
+SKUs inside its transaction like a real run, and rolls everything back: it returns the same
+plan a real run would have carried out.
 """
 
 from __future__ import annotations
@@ -63,10 +66,12 @@ class Reconciled:
         plan = self.plan
         changed = sum(1 for change in plan.changes if change.delta)
         verb = "would change" if self.dry_run else "changed"
+        unkept = f", not kept by the store {len(plan.unkept)}" if plan.unkept else ""
         return (
             f"{self.connection}: {plan.skus} SKUs, {verb} {changed} ({plan.created} new), "
             f"unchanged {plan.unchanged}, store only {plan.store_only}, "
-            f"oversold {len(plan.oversold)}; {self.calls} ShipStation calls, {self.seconds:.1f} s"
+            f"oversold {len(plan.oversold)}{unkept}; {self.calls} ShipStation calls, "
+            f"{self.seconds:.1f} s"
         )
 
 
@@ -124,11 +129,11 @@ async def reconcile(
             listed, calls = listed + again.rows, calls + again.calls
         new = [sku for sku in available if sku not in held.levels]
         current = dict(held.levels)
-        if dry_run:
-            current.update(dict.fromkeys(new, 0))
-        else:
-            current.update(await held.add(new))
-        plan = make_plan(current, available, await held.demand(), created=new)
+        added = await held.add(new)  # a dry run's additions go with its rollback
+        current.update(added)
+        plan = make_plan(
+            current, available, await held.demand(), created=[s for s in new if s in added]
+        )
         changing = sum(1 for change in plan.changes if change.delta)
         tell("writing", 0, changing)
         if not dry_run:

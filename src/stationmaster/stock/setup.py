@@ -1,9 +1,11 @@
 """Reconcilers from configuration: which connections reconcile stock, and with what.
 
 A connection reconciles when its ``[connections.stock]`` table names the environment
-variable holding a ShipStation v2 API key (``inventory_api_key_env``). Only the native
-store can be held for a reconcile today; any other store kind with the key set is a
-configuration error, said at start-up rather than at the first run.
+variable holding a ShipStation v2 API key (``inventory_api_key_env``). A reconcile holds the
+store's levels locked while it counts and writes, so only stores whose levels can be locked
+in one transaction take part: the native store and a django-oscar shop (its stock records,
+with Django set up as the Oscar connector needs). Any other store kind with the key set is
+a configuration error, said at start-up rather than at the first run.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from stationmaster import db
 from stationmaster.config import ConnectionConfig, Settings
 from stationmaster.errors import ConfigError
 from stationmaster.shipstation.inventory import InventoryClient, InventoryCredentials
+from stationmaster.stock.book import StockBook
 from stationmaster.stock.native_book import NativeBook
 from stationmaster.stock.runs import Reconciler
+from stationmaster.stores.registry import open_store
 from stationmaster.sync.push import AuditTrail
-from stationmaster.sync.rules import load_rules
+from stationmaster.sync.rules import Rules, load_rules
 
 SECONDS_PER_MINUTE = 60.0
+#: Store kinds whose levels a reconcile can hold locked (see :mod:`stationmaster.stock.book`).
+HELD_KINDS = ("native", "oscar")
 
 
 def inventory_credentials(
@@ -58,15 +64,17 @@ async def open_reconciler(
     The rules are the push's own, with the connection's fixed sync start, so the demand
     counts exactly the orders the push would send.
     """
-    if config.store.kind != "native":
+    kind = config.store.kind
+    if kind not in HELD_KINDS:
         raise ConfigError(
-            f"connection {config.name!r}: stock reconcile holds a native store's levels; "
-            f"the {config.store.kind!r} store cannot be held for it yet"
+            f"connection {config.name!r}: the {kind!r} store cannot be held for a stock "
+            "reconcile: it cannot lock its levels for the length of one (the "
+            f"{' and '.join(HELD_KINDS)} stores can)"
         )
     credentials = inventory_credentials(config, environ)
     rules = load_rules(config.rules)
     async with engine.begin() as conn:
-        await db.ensure_connection(conn, config.name, mode=config.mode, store_kind="native")
+        await db.ensure_connection(conn, config.name, mode=config.mode, store_kind=kind)
         row = await db.get_connection(conn, config.name)
     if rules.eligibility.sync_start is None and row is not None and row.sync_start is not None:
         eligibility = rules.eligibility.model_copy(update={"sync_start": row.sync_start})
@@ -81,7 +89,7 @@ async def open_reconciler(
 
     return Reconciler(
         engine,
-        NativeBook(engine, config.name, rules, config.source_slug),
+        _book(config, engine, rules),
         open_source,
         owner,
         warehouse_id=stock.warehouse_id,
@@ -90,6 +98,23 @@ async def open_reconciler(
         interval=stock.reconcile_minutes * SECONDS_PER_MINUTE,
         jitter=stock.jitter_seconds,
     )
+
+
+def _book(config: ConnectionConfig, engine: AsyncEngine, rules: Rules) -> StockBook:
+    """The connection's store as a book; opening an Oscar store sets Django up first (or
+    says, as a ``ConfigError``, what is missing)."""
+    if config.store.kind == "native":
+        return NativeBook(engine, config.name, rules, config.source_slug)
+    store = open_store(config, engine)
+    from stationmaster.stores.oscar.book import OscarBook  # needs Django set up
+    from stationmaster.stores.oscar.connector import OscarStore
+
+    if not isinstance(store, OscarStore):
+        raise ConfigError(
+            f"connection {config.name!r}: the store of kind 'oscar' is not stationmaster's "
+            "Oscar connector, whose stock records a reconcile knows how to hold"
+        )
+    return OscarBook(store, engine, rules, config.source_slug)
 
 
 async def open_reconcilers(
