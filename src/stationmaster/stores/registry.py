@@ -113,6 +113,13 @@ BUILTIN: tuple[StoreKind, ...] = (
         settings=_settings_of("stationmaster.stores.vendure.kind", "VendureSettings"),
         open=_opener_of("stationmaster.stores.vendure.kind", "open_vendure"),
     ),
+    StoreKind(
+        name="medusa",
+        summary="a Medusa v2 server, through its Admin REST API",
+        capabilities=frozenset({"orders", "status", "shipments"}),
+        settings=_settings_of("stationmaster.stores.medusa.kind", "MedusaSettings"),
+        open=_opener_of("stationmaster.stores.medusa.kind", "open_medusa"),
+    ),
 )
 
 
