@@ -1,13 +1,15 @@
 """A real Medusa v2 server for the connector tests: one node process per test run.
 
 Slow (an install of some 700 MB the first time, then migrations and a start of about half a
-minute), so it runs only with ``STATIONMASTER_MEDUSA=1``; without it, or without node, npm or
-PostgreSQL, the tests that need the server are skipped saying why. The server lives in
-``server/``: ``npm ci`` installs it there from the committed lock file when ``node_modules``
-is missing, and the run writes ``medusa-config.js`` (which takes everything from the
-environment). Each run gets a fresh PostgreSQL database
+minute), so it runs only with ``STATIONMASTER_MEDUSA=1``; without it the tests that need the
+server are skipped saying why, and with it a missing node, npm or PostgreSQL is a failure.
+The server lives in ``server/``: ``npm ci`` installs it there from the committed lock file
+when ``node_modules`` is missing, and the run writes ``medusa-config.js`` (which takes
+everything from the environment). Each run gets a fresh PostgreSQL database
 (``stationmaster_test_medusa_<random>``, dropped at the end), a fresh admin user and a free
-port on 127.0.0.1; the server runs in its own process group and is stopped by its PID.
+port on 127.0.0.1; the server runs in its own process group and is stopped by its PID, and it
+also stops by itself when its standard input closes (``server/stop-with-stdin.js``), so a
+killed test run leaves no server behind.
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ def missing_reason() -> str | None:
 def medusa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MedusaServer]:
     reason = missing_reason()
     if reason is not None:
+        if os.environ.get(ENABLE_ENV) == "1":
+            pytest.fail(f"{ENABLE_ENV}=1 but {reason}", pytrace=False)
         pytest.skip(reason)
     _install()
     logs = tmp_path_factory.mktemp("medusa")
@@ -179,6 +183,13 @@ def _medusa(*arguments: str) -> list[str]:
     return [str(SERVER_DIR / "node_modules" / ".bin" / "medusa"), *arguments]
 
 
+def _medusa_watched(*arguments: str) -> list[str]:
+    """``_medusa(...)`` run so that it ends when its standard input closes."""
+    cli = (SERVER_DIR / "node_modules" / ".bin" / "medusa").resolve()
+    watchdog = SERVER_DIR / "stop-with-stdin.js"
+    return ["node", "--require", str(watchdog), str(cli), *arguments]
+
+
 def _step(arguments: list[str], env: dict[str, str], log_path: Path) -> None:
     with log_path.open("wb") as log:
         done = subprocess.run(
@@ -204,10 +215,10 @@ def _started(port: int, env: dict[str, str], log_path: Path) -> Iterator[str]:
     """
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            _medusa("start", "-H", "127.0.0.1", "-p", str(port)),
+            _medusa_watched("start", "-H", "127.0.0.1", "-p", str(port)),
             cwd=SERVER_DIR,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -236,6 +247,8 @@ def _wait_for_health(process: subprocess.Popen[bytes], base_url: str, log_path: 
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.stdin is not None:
+        process.stdin.close()
     if process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)

@@ -10,7 +10,6 @@ shipped one cannot be), and refusals are ``{"type", "message"}`` bodies with the
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -279,12 +278,6 @@ def decoded(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` as the client hands it over: through JSON, fractions read as decimals."""
     result: dict[str, Any] = json.loads(json.dumps(raw), parse_float=Decimal)
     return result
-
-
-def shuffled_ties(seed: int) -> Callable[[list[dict[str, Any]]], None]:
-    """A tie order that changes from call to call, as a database's may."""
-    rng = random.Random(seed)
-    return rng.shuffle
 
 
 def _time(text: str) -> datetime:

@@ -3,43 +3,23 @@ server's own answers to what the fake Admin API imitates."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
-from stationmaster.domain import Order, Package, Shipment
+from stationmaster.domain import Package, Shipment
 from stationmaster.stores.medusa import MedusaStore
 from stationmaster.stores.medusa.connector import MedusaRefused
 from stationmaster.stores.medusa.rest import MedusaAuthError
 from stationmaster.testing.factories import make_order
-from stationmaster.testing.store_conformance import CHECKS, Check, Seed, Subject
+from stationmaster.testing.store_conformance import CHECKS, Check, Subject
 from tests.stores.medusa.conftest import MedusaServer
 from tests.stores.medusa.shop import Shop
+from tests.stores.support import seed_with
 
 #: The first test also waits for the run's server: an install, migrations and a start.
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(1200)]
 
 #: A walk Medusa allows from a freshly placed (pending, unfulfilled) order.
 STATUSES = ("completed", "archived", "canceled")
-
-
-def seed_with(shop: Shop) -> Seed:
-    """Places new orders through the Store API; an order it placed before is edited instead."""
-    placed: set[str] = set()
-
-    async def seed(orders: Sequence[Order]) -> list[str]:
-        ids: list[str] = []
-        for order in orders:
-            if order.source_id in placed:
-                await shop.touch(order.source_id)
-                ids.append(order.source_id)
-            else:
-                source_id = await shop.place(order)
-                placed.add(source_id)
-                ids.append(source_id)
-        return ids
-
-    return seed
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)

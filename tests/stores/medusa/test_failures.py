@@ -8,28 +8,21 @@ against closed or silent local ports.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stationmaster import db
 from stationmaster.emulator import Emulator, EmulatorConfig
-from stationmaster.engine.runner import run_pass
+from stationmaster.engine.runner import Runtime
 from stationmaster.stores.medusa import MedusaSettings, MedusaStore
 from stationmaster.stores.medusa.rest import MedusaTimeout, MedusaUnavailable
-from stationmaster.sync.push import ORDERS_STREAM
-from stationmaster.testing.factories import make_order
 from tests.served import free_port
 from tests.stores.medusa.conftest import ADMIN_EMAIL, PASSWORD_ENV, MedusaServer
 from tests.stores.medusa.shop import Shop
 from tests.stores.medusa.test_round_trip import runtime_for
+from tests.stores.support import check_an_outage_keeps_the_cursor, push_with_cli
 
 #: The first test also waits for the run's server: an install, migrations and a start.
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(1200)]
@@ -48,23 +41,6 @@ async def test_a_server_that_is_down_is_one_clear_store_error() -> None:
     await store.aclose()
 
 
-@pytest.fixture
-async def silent_port() -> AsyncIterator[int]:
-    """A loopback port that accepts connections and never answers."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    port = int(server.sockets[0].getsockname()[1])
-    yield port
-    for writer in held:
-        writer.close()
-    server.close()
-    await server.wait_closed()
-
-
 async def test_a_slow_server_is_a_timeout_error(silent_port: int) -> None:
     store = store_at(f"http://127.0.0.1:{silent_port}", timeout=0.3)
     with pytest.raises(MedusaTimeout, match="did not answer POST /auth/user/emailpass in time"):
@@ -80,54 +56,32 @@ async def test_a_pass_against_a_server_gone_down_keeps_the_cursor(
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, medusa_server.password)
     emulator = Emulator(EmulatorConfig(api_key="k", api_secret="s", limit=None))
-    up = await runtime_for(medusa_server, engine, emulator)
-    await shop.place_all([make_order(1, seed=3)])
-    await run_pass(up)
-    async with engine.connect() as conn:
-        cursor = await db.get_cursor(conn, "medusa", ORDERS_STREAM)
-    (later,) = await shop.place_all([make_order(2, seed=3)])
-
     dead = f"http://127.0.0.1:{free_port()}"
-    down = await runtime_for(medusa_server, engine, emulator, base_url=dead)
-    with pytest.raises(MedusaUnavailable, match=re.escape(f"cannot reach Medusa at {dead}")):
-        await run_pass(down)
-    async with engine.connect() as conn:
-        assert await db.get_cursor(conn, "medusa", ORDERS_STREAM) == cursor
 
-    await run_pass(up)
-    assert f"medusa:{later}" in {order["orderKey"] for order in emulator.orders()}
-    for runtime in (up, down):
-        assert isinstance(runtime.push.store, MedusaStore)
-        await runtime.push.store.aclose()
+    async def runtime_at(url: str | None) -> Runtime:
+        moved = {"base_url": url} if url else {}
+        return await runtime_for(medusa_server, engine, emulator, **moved)
+
+    await check_an_outage_keeps_the_cursor(
+        runtime_at,
+        shop,
+        engine,
+        emulator,
+        dead_url=dead,
+        error=MedusaUnavailable,
+        message=f"cannot reach Medusa at {dead}",
+    )
 
 
 def test_wrong_credentials_in_the_cli_are_one_line_without_a_traceback(
     medusa_server: MedusaServer, tmp_path: Path
 ) -> None:
-    config = tmp_path / "stationmaster.toml"
-    config.write_text(
-        f'[database]\nurl = "sqlite:///{tmp_path / "sm.db"}"\n\n'
-        '[[connections]]\nname = "shop"\n'
-        f'store = {{ kind = "medusa", base_url = "{medusa_server.base_url}", '
-        f'email = "{ADMIN_EMAIL}", password_env = "{PASSWORD_ENV}" }}\n'
-        f'shipstation = {{ base_url = "http://127.0.0.1:{free_port()}" }}\n',
-        encoding="utf-8",
+    store = (
+        f'{{ kind = "medusa", base_url = "{medusa_server.base_url}", '
+        f'email = "{ADMIN_EMAIL}", password_env = "{PASSWORD_ENV}" }}'
     )
-    env = dict(
-        os.environ,
-        SHIPSTATION_KEY="K",
-        SHIPSTATION_SECRET="S",
-        COLUMNS="300",  # the console wraps at its width; the message must fit one line
-        **{PASSWORD_ENV: "not-the-password"},
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "stationmaster", "sync", "push", "--config", str(config)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # COLUMNS: the console wraps at its width; the message must fit one line
+    done = push_with_cli(tmp_path, store, {"COLUMNS": "300", PASSWORD_ENV: "not-the-password"})
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
     assert "Traceback" not in output

@@ -2,66 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pydantic import JsonValue
 
 from stationmaster.stores import ChangeBatch
-from stationmaster.stores.medusa import MedusaStore
 from stationmaster.stores.medusa.connector import InvalidMedusaInput
 from stationmaster.stores.medusa.feed import ORDER_FIELDS, list_params, parse_cursor
 from stationmaster.stores.protocol import StoreError
 from stationmaster.stores.vendure.feed import BadCursor, FeedCursor
-from tests.stores.medusa.fake_admin import FakeMedusa, raw_order, shuffled_ties
+from tests.stores.medusa.fake_admin import FakeMedusa, raw_order
+from tests.stores.support import (
+    FeedFakes,
+    check_a_later_update_comes_back,
+    check_an_edit_within_the_tick_comes_back,
+    check_new_orders_at_the_cursors_instant_come,
+    check_ties_across_pages_come_once,
+    read_feed,
+)
 
 pytestmark = pytest.mark.anyio
 
-T0 = datetime(2026, 11, 22, 3, 8, 47, tzinfo=UTC)
 
-
-async def read_all(
-    store: MedusaStore, cursor: JsonValue, limit: int
-) -> tuple[list[str], JsonValue]:
-    seen: list[str] = []
-    for _ in range(100):
-        batch = await store.changed_orders(cursor, limit)
-        assert len(batch.orders) + len(batch.unreadable) <= limit
-        seen += [order.source_id for order in batch.orders]
-        cursor = batch.cursor
-        if not batch.more:
-            return seen, cursor
-    raise AssertionError("the feed never ended")
-
-
-def ms(n: int) -> datetime:
-    return T0 + timedelta(milliseconds=n)
-
-
-def ids(*numbers: int) -> list[str]:
-    return [f"order_{n:04d}" for n in numbers]
+FAKES = FeedFakes(
+    lambda orders, ties: FakeMedusa(orders=orders, tie_order=ties),
+    raw_order,
+    tick=timedelta(milliseconds=1),
+    id_format="order_{:04d}",
+)
+ms = FAKES.stamp
+ids = FAKES.ids
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3])
-@pytest.mark.parametrize("ties", ["reversed", "shuffled"])
-async def test_orders_sharing_a_timestamp_across_pages_come_once(limit: int, ties: str) -> None:
-    """Five orders stamped with one millisecond straddle every page boundary; none is lost or
-    repeated, whichever order the database returns the ties in on each call."""
-    fake = FakeMedusa(
-        orders=[raw_order(1, ms(0))]
-        + [raw_order(n, ms(1)) for n in range(2, 7)]
-        + [raw_order(7, ms(2))]
-    )
-    if ties == "shuffled":
-        fake.tie_order = shuffled_ties(limit)
-    store = fake.store()
-    got, end = await read_all(store, None, limit)
-    assert sorted(got) == ids(*range(1, 8))
-    assert len(got) == len(set(got)) == 7
-    assert got[0] == "order_0001" and got[-1] == "order_0007"
-    again, _ = await read_all(store, end, limit)
-    assert again == []
-    await store.aclose()
+@pytest.mark.parametrize("shuffled", [False, True], ids=["reversed", "shuffled"])
+async def test_orders_sharing_a_timestamp_across_pages_come_once(
+    limit: int, shuffled: bool
+) -> None:
+    await check_ties_across_pages_come_once(FAKES, limit, shuffled)
 
 
 async def test_a_page_asks_for_the_orders_at_or_after_the_cursors_instant() -> None:
@@ -82,34 +61,17 @@ async def test_a_page_asks_for_the_orders_at_or_after_the_cursors_instant() -> N
 
 
 async def test_new_orders_at_the_cursors_instant_still_come() -> None:
-    """An order committed within the millisecond of the last one handed out is not skipped."""
-    fake = FakeMedusa(orders=[raw_order(1, ms(0)), raw_order(2, ms(0))])
-    store = fake.store()
-    first, cursor = await read_all(store, None, 10)
-    fake.orders.append(raw_order(3, ms(0)))
-    later, _ = await read_all(store, cursor, 10)
-    assert (sorted(first), later) == (ids(1, 2), ids(3))
-    await store.aclose()
+    await check_new_orders_at_the_cursors_instant_come(FAKES)
 
 
 async def test_an_edit_within_the_same_millisecond_comes_back_and_a_non_edit_does_not() -> None:
-    fake = FakeMedusa(orders=[raw_order(1, ms(0)), raw_order(2, ms(0))])
-    store = fake.store()
-    _, cursor = await read_all(store, None, 10)
-    fake.orders[0]["status"] = "completed"  # changed within the same millisecond
-    later, cursor = await read_all(store, cursor, 10)
-    assert later == ids(1)
-    assert (await read_all(store, cursor, 10))[0] == []
-    await store.aclose()
+    await check_an_edit_within_the_tick_comes_back(
+        FAKES, lambda order: order.update(status="completed")
+    )
 
 
 async def test_an_order_updated_later_comes_back_after_the_cursor() -> None:
-    fake = FakeMedusa(orders=[raw_order(n, ms(n)) for n in range(1, 4)])
-    store = fake.store()
-    _, cursor = await read_all(store, None, 2)
-    fake.orders[0]["updated_at"] = ms(9).isoformat()
-    assert (await read_all(store, cursor, 2))[0] == ids(1)
-    await store.aclose()
+    await check_a_later_update_comes_back(FAKES, "updated_at")
 
 
 async def test_orders_outside_the_configured_statuses_are_not_read() -> None:
@@ -121,7 +83,7 @@ async def test_orders_outside_the_configured_statuses_are_not_read() -> None:
         ]
     )
     store = fake.store()
-    assert (await read_all(store, None, 5))[0] == ids(2)
+    assert (await read_feed(store, None, 5))[0] == ids(2)
     await store.aclose()
 
 

@@ -19,6 +19,7 @@ from stationmaster.stores.medusa.rest import (
     MedusaUnavailable,
 )
 from tests.stores.medusa.fake_admin import EMAIL, TOKEN, URL, FakeMedusa, raw_order
+from tests.stores.support import raising
 
 pytestmark = pytest.mark.anyio
 
@@ -132,10 +133,7 @@ async def test_an_unknown_record_is_not_found_with_medusas_type() -> None:
 async def test_transport_failures_are_store_errors(
     failure: Exception, error: type[StoreError], expected: str
 ) -> None:
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        raise failure
-
-    async with client_for(handler) as client:
+    async with client_for(raising(failure)) as client:
         with pytest.raises(error, match=expected):
             await client.get("/admin/orders")
 

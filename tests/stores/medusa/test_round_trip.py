@@ -9,15 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stationmaster.config import ConnectionConfig, ShipStationConfig, StoreConfig
 from stationmaster.emulator import Emulator, EmulatorConfig
-from stationmaster.engine.runner import Runtime, build_runtime, run_pass, track
-from stationmaster.shipstation import Credentials
+from stationmaster.engine.runner import Runtime, run_pass, track
 from stationmaster.stores.medusa import MedusaStore
 from stationmaster.testing.factories import make_order
-from stationmaster.testing.plugin import FAST_RETRY
 from tests.stores.medusa.conftest import ADMIN_EMAIL, PASSWORD_ENV, MedusaServer
 from tests.stores.medusa.shop import Shop
+from tests.stores.support import check_a_pass_again_is_clean, push_runtime
 
 #: The first test also waits for the run's server: an install, migrations and a start.
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(1200)]
@@ -41,30 +39,13 @@ FULFILLMENTS = "id,status,*items,*fulfillments,*fulfillments.items,*fulfillments
 async def runtime_for(
     server: MedusaServer, engine: AsyncEngine, emulator: Emulator, **store: Any
 ) -> Runtime:
-    config = ConnectionConfig(
-        name="medusa",
-        source="medusa",
-        store=StoreConfig.model_validate(
-            {
-                "kind": "medusa",
-                "base_url": server.base_url,
-                "email": ADMIN_EMAIL,
-                "password_env": PASSWORD_ENV,
-                **store,
-            }
-        ),
-        shipstation=ShipStationConfig(base_url=emulator.base_url),
-        rules=RULES,
-    )
-    runtime = await build_runtime(
-        config,
-        engine,
-        owner="medusa-test",
-        credentials=Credentials("k", "s"),
-        transport=emulator.transport(),
-    )
-    runtime.push.client.retry = FAST_RETRY
-    return runtime
+    settings = {
+        "base_url": server.base_url,
+        "email": ADMIN_EMAIL,
+        "password_env": PASSWORD_ENV,
+        **store,
+    }
+    return await push_runtime("medusa", settings, RULES, engine, emulator)
 
 
 async def state_of(
@@ -149,9 +130,5 @@ async def test_orders_ship_in_shipstation_and_medusa_shows_the_fulfillments(
     assert again.applied == 0 and again.store_failures == 0
     assert len((await state_of(shop, split))[1]) == 2
 
-    dead_letters = runtime.push.stats.dead_lettered
-    await run_pass(runtime)  # whatever Medusa feeds again maps and pushes cleanly
-    assert runtime.push.stats.dead_lettered == dead_letters
-    statuses = {o["orderKey"]: o["orderStatus"] for o in emulator.orders()}
-    assert {statuses[f"medusa:{sid}"] for sid in placed} == {"shipped"}
+    await check_a_pass_again_is_clean(runtime, emulator, placed)
     await store.aclose()

@@ -9,7 +9,6 @@ order ``tie_order`` says, so tests can prove the feed does not depend on it.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -171,12 +170,6 @@ class FakeVendure:
             self.tie_order(ties)
             ordered += ties
         return ordered[: options.get("take", 1000)]
-
-
-def shuffled_ties(seed: int) -> Callable[[list[dict[str, Any]]], None]:
-    """A tie order that changes from call to call, as a database's may."""
-    rng = random.Random(seed)
-    return rng.shuffle
 
 
 def _holds(condition: dict[str, Any], order: dict[str, Any]) -> bool:

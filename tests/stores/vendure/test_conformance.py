@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
-from stationmaster.domain import Order
 from stationmaster.stores import Store
 from stationmaster.stores.protocol import StockBelowZero, UnknownSku
 from stationmaster.stores.vendure import VendureStore
 from stationmaster.stores.vendure.graphql import VendureRefused
 from stationmaster.stores.vendure.stockkeys import KEPT, KeptKey, find, read_keys, with_key
 from stationmaster.testing.factories import _PRODUCTS, make_order
-from stationmaster.testing.store_conformance import CHECKS, Check, Seed, Subject
+from stationmaster.testing.store_conformance import CHECKS, Check, Subject
+from tests.stores.support import seed_with
 from tests.stores.vendure.conftest import SERVER_DIR, VendureServer
 from tests.stores.vendure.shop import SUPERADMIN, Shop
 
@@ -22,25 +20,6 @@ pytestmark = pytest.mark.anyio
 #: A legal walk from a freshly placed (PaymentSettled) order: into modification and back,
 #: then cancelled (which Vendure reaches only through cancelOrder).
 STATUSES = ("Modifying", "PaymentSettled", "Cancelled")
-
-
-def seed_with(shop: Shop) -> Seed:
-    """Places new orders through the Shop API; an order it placed before is edited instead."""
-    placed: set[str] = set()
-
-    async def seed(orders: Sequence[Order]) -> list[str]:
-        ids: list[str] = []
-        for order in orders:
-            if order.source_id in placed:
-                await shop.touch(order.source_id)
-                ids.append(order.source_id)
-            else:
-                source_id = await shop.place(order)
-                placed.add(source_id)
-                ids.append(source_id)
-        return ids
-
-    return seed
 
 
 def subject(vendure: VendureStore, shop: Shop) -> Subject:

@@ -6,29 +6,22 @@ cursor stays where it was, so the next pass picks up every order.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stationmaster import db
 from stationmaster.emulator import Emulator, EmulatorConfig
-from stationmaster.engine.runner import run_pass
+from stationmaster.engine.runner import Runtime
 from stationmaster.stores.vendure import VendureStore
 from stationmaster.stores.vendure.graphql import (
     VendureAuthError,
     VendureTimeout,
     VendureUnavailable,
 )
-from stationmaster.sync.push import ORDERS_STREAM
 from stationmaster.testing.factories import make_order
 from tests.served import free_port
+from tests.stores.support import check_an_outage_keeps_the_cursor, push_with_cli
 from tests.stores.vendure.conftest import PASSWORD_ENV, VendureServer
 from tests.stores.vendure.shop import SUPERADMIN, Shop
 from tests.stores.vendure.test_round_trip import runtime_for
@@ -44,25 +37,21 @@ async def test_a_server_that_is_down_is_a_store_error_and_the_cursor_stays(
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SUPERADMIN[1])
     emulator = Emulator(EmulatorConfig(api_key="k", api_secret="s", limit=None))
-    up = await runtime_for(vendure_server, engine, emulator)
-    await shop.place_all([make_order(1, seed=3)])
-    await run_pass(up)
-    async with engine.connect() as conn:
-        cursor = await db.get_cursor(conn, "vendure", ORDERS_STREAM)
-    (later,) = await shop.place_all([make_order(2, seed=3)])
-
     dead = f"http://127.0.0.1:{free_port()}/admin-api"
-    down = await runtime_for(vendure_server, engine, emulator, admin_api_url=dead)
-    with pytest.raises(VendureUnavailable, match=re.escape(f"cannot reach Vendure at {dead}")):
-        await run_pass(down)
-    async with engine.connect() as conn:
-        assert await db.get_cursor(conn, "vendure", ORDERS_STREAM) == cursor
 
-    await run_pass(up)
-    assert f"vendure:{later}" in {order["orderKey"] for order in emulator.orders()}
-    for runtime in (up, down):
-        assert isinstance(runtime.push.store, VendureStore)
-        await runtime.push.store.aclose()
+    async def runtime_at(url: str | None) -> Runtime:
+        moved = {"admin_api_url": url} if url else {}
+        return await runtime_for(vendure_server, engine, emulator, **moved)
+
+    await check_an_outage_keeps_the_cursor(
+        runtime_at,
+        shop,
+        engine,
+        emulator,
+        dead_url=dead,
+        error=VendureUnavailable,
+        message=f"cannot reach Vendure at {dead}",
+    )
 
 
 async def test_wrong_credentials_are_one_clear_error(vendure_server: VendureServer) -> None:
@@ -77,52 +66,17 @@ async def test_wrong_credentials_are_one_clear_error(vendure_server: VendureServ
 def test_wrong_credentials_in_the_cli_are_one_line_without_a_traceback(
     vendure_server: VendureServer, tmp_path: Path
 ) -> None:
-    config = tmp_path / "stationmaster.toml"
-    config.write_text(
-        f'[database]\nurl = "sqlite:///{tmp_path / "sm.db"}"\n\n'
-        '[[connections]]\nname = "shop"\n'
-        f'store = {{ kind = "vendure", admin_api_url = "{vendure_server.admin_api_url}", '
-        f'username = "superadmin", password_env = "{PASSWORD_ENV}" }}\n'
-        f'shipstation = {{ base_url = "http://127.0.0.1:{free_port()}" }}\n',
-        encoding="utf-8",
+    store = (
+        f'{{ kind = "vendure", admin_api_url = "{vendure_server.admin_api_url}", '
+        f'username = "superadmin", password_env = "{PASSWORD_ENV}" }}'
     )
-    env = dict(
-        os.environ,
-        SHIPSTATION_KEY="K",
-        SHIPSTATION_SECRET="S",
-        **{PASSWORD_ENV: "not-the-password"},
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "stationmaster", "sync", "push", "--config", str(config)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = push_with_cli(tmp_path, store, {PASSWORD_ENV: "not-the-password"})
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
     assert "Traceback" not in output
     assert "refused to log in user 'superadmin'" in output
     assert "INVALID_CREDENTIALS_ERROR" in output
     assert "not-the-password" not in output
-
-
-@pytest.fixture
-async def silent_port() -> AsyncIterator[int]:
-    """A loopback port that accepts connections and never answers."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    port = int(server.sockets[0].getsockname()[1])
-    yield port
-    for writer in held:
-        writer.close()
-    server.close()
-    await server.wait_closed()
 
 
 async def test_a_slow_server_is_a_timeout_error(

@@ -2,91 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pydantic import JsonValue
 
 from stationmaster.stores import ChangeBatch
-from stationmaster.stores.vendure import VendureStore
 from stationmaster.stores.vendure.connector import InvalidVendureInput
 from stationmaster.stores.vendure.feed import BadCursor, FeedCursor, Seen, list_options
-from tests.stores.vendure.fake_admin import FakeVendure, raw_order, shuffled_ties
+from tests.stores.support import (
+    FeedFakes,
+    check_a_later_update_comes_back,
+    check_an_edit_within_the_tick_comes_back,
+    check_new_orders_at_the_cursors_instant_come,
+    check_ties_across_pages_come_once,
+    read_feed,
+)
+from tests.stores.vendure.fake_admin import FakeVendure, raw_order
 
 pytestmark = pytest.mark.anyio
 
-T0 = datetime(2026, 11, 22, 3, 8, 47, tzinfo=UTC)
 
-
-async def read_all(
-    store: VendureStore, cursor: JsonValue, limit: int
-) -> tuple[list[str], JsonValue]:
-    seen: list[str] = []
-    for _ in range(100):
-        batch = await store.changed_orders(cursor, limit)
-        assert len(batch.orders) + len(batch.unreadable) <= limit
-        seen += [order.source_id for order in batch.orders]
-        cursor = batch.cursor
-        if not batch.more:
-            return seen, cursor
-    raise AssertionError("the feed never ended")
-
-
-def second(n: int) -> datetime:
-    return T0 + timedelta(seconds=n)
+FAKES = FeedFakes(
+    lambda orders, ties: FakeVendure(orders=orders, tie_order=ties),
+    raw_order,
+    tick=timedelta(seconds=1),
+    id_format="T_{}",
+)
+second = FAKES.stamp
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3])
-@pytest.mark.parametrize("ties", ["reversed", "shuffled"])
-async def test_orders_sharing_a_timestamp_across_pages_come_once(limit: int, ties: str) -> None:
-    """Five orders stamped with one second straddle every page boundary; none is lost or
-    repeated, whichever order the database returns the ties in on each call."""
-    fake = FakeVendure(
-        orders=[raw_order(1, second(0))]
-        + [raw_order(n, second(1)) for n in range(2, 7)]
-        + [raw_order(7, second(2))]
-    )
-    if ties == "shuffled":
-        fake.tie_order = shuffled_ties(limit)
-    store = fake.store()
-    got, end = await read_all(store, None, limit)
-    assert sorted(got) == sorted(f"T_{n}" for n in range(1, 8))
-    assert len(got) == len(set(got)) == 7
-    assert got[0] == "T_1" and got[-1] == "T_7"
-    again, _ = await read_all(store, end, limit)
-    assert again == []
-    await store.aclose()
+@pytest.mark.parametrize("shuffled", [False, True], ids=["reversed", "shuffled"])
+async def test_orders_sharing_a_timestamp_across_pages_come_once(
+    limit: int, shuffled: bool
+) -> None:
+    await check_ties_across_pages_come_once(FAKES, limit, shuffled)
 
 
 async def test_new_orders_at_the_cursors_instant_still_come() -> None:
-    """An order committed with the same second as the last one handed out is not skipped."""
-    fake = FakeVendure(orders=[raw_order(1, second(0)), raw_order(2, second(0))])
-    store = fake.store()
-    first, cursor = await read_all(store, None, 10)
-    fake.orders.append(raw_order(3, second(0)))
-    later, _ = await read_all(store, cursor, 10)
-    assert (sorted(first), later) == (["T_1", "T_2"], ["T_3"])
-    await store.aclose()
+    await check_new_orders_at_the_cursors_instant_come(FAKES)
 
 
 async def test_an_edit_within_the_same_second_comes_back_and_a_non_edit_does_not() -> None:
-    fake = FakeVendure(orders=[raw_order(1, second(0)), raw_order(2, second(0))])
-    store = fake.store()
-    _, cursor = await read_all(store, None, 10)
-    fake.orders[0]["state"] = "Shipped"  # Vendure moved it within the same second
-    later, cursor = await read_all(store, cursor, 10)
-    assert later == ["T_1"]
-    assert (await read_all(store, cursor, 10))[0] == []
-    await store.aclose()
+    """Vendure moved the order to another state within the same second."""
+    await check_an_edit_within_the_tick_comes_back(
+        FAKES, lambda order: order.update(state="Shipped")
+    )
 
 
 async def test_an_order_updated_later_comes_back_after_the_cursor() -> None:
-    fake = FakeVendure(orders=[raw_order(n, second(n)) for n in range(1, 4)])
-    store = fake.store()
-    _, cursor = await read_all(store, None, 2)
-    fake.orders[0]["updatedAt"] = second(9).isoformat()
-    assert (await read_all(store, cursor, 2))[0] == ["T_1"]
-    await store.aclose()
+    await check_a_later_update_comes_back(FAKES, "updatedAt")
 
 
 async def test_orders_outside_the_configured_states_are_not_read() -> None:
@@ -98,7 +64,7 @@ async def test_orders_outside_the_configured_states_are_not_read() -> None:
         ]
     )
     store = fake.store(states=["PaymentSettled", "Shipped"])
-    assert (await read_all(store, None, 5))[0] == ["T_2"]
+    assert (await read_feed(store, None, 5))[0] == ["T_2"]
     await store.aclose()
 
 

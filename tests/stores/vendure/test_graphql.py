@@ -19,6 +19,7 @@ from stationmaster.stores.vendure.graphql import (
     VendureUnavailable,
     refusal,
 )
+from tests.stores.support import raising
 from tests.stores.vendure.fake_admin import URL, FakeVendure, raw_order
 
 pytestmark = pytest.mark.anyio
@@ -144,10 +145,7 @@ async def test_graphql_errors_keep_their_paths() -> None:
 async def test_transport_failures_are_store_errors(
     failure: Exception, error: type[StoreError], expected: str
 ) -> None:
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        raise failure
-
-    async with client_for(handler) as client:
+    async with client_for(raising(failure)) as client:
         with pytest.raises(error, match=expected):
             await client.execute(PAGE, OPTIONS)
 

@@ -8,14 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stationmaster.config import ConnectionConfig, ShipStationConfig, StoreConfig
 from stationmaster.domain import Package, Shipment
 from stationmaster.emulator import Emulator, EmulatorConfig
-from stationmaster.engine.runner import Runtime, build_runtime, run_pass, track
-from stationmaster.shipstation import Credentials
+from stationmaster.engine.runner import Runtime, run_pass, track
 from stationmaster.stores.vendure import VendureStore
 from stationmaster.testing.factories import make_order
-from stationmaster.testing.plugin import FAST_RETRY
+from tests.stores.support import check_a_pass_again_is_clean, push_runtime
 from tests.stores.vendure.conftest import PASSWORD_ENV, VendureServer
 from tests.stores.vendure.shop import SUPERADMIN, Shop
 
@@ -44,30 +42,13 @@ FULFILLMENTS = """query($id: ID!) { order(id: $id) { state
 async def runtime_for(
     server: VendureServer, engine: AsyncEngine, emulator: Emulator, **store: Any
 ) -> Runtime:
-    config = ConnectionConfig(
-        name="vendure",
-        source="vendure",
-        store=StoreConfig.model_validate(
-            {
-                "kind": "vendure",
-                "admin_api_url": server.admin_api_url,
-                "username": SUPERADMIN[0],
-                "password_env": PASSWORD_ENV,
-                **store,
-            }
-        ),
-        shipstation=ShipStationConfig(base_url=emulator.base_url),
-        rules=RULES,
-    )
-    runtime = await build_runtime(
-        config,
-        engine,
-        owner="vendure-test",
-        credentials=Credentials("k", "s"),
-        transport=emulator.transport(),
-    )
-    runtime.push.client.retry = FAST_RETRY
-    return runtime
+    settings = {
+        "admin_api_url": server.admin_api_url,
+        "username": SUPERADMIN[0],
+        "password_env": PASSWORD_ENV,
+        **store,
+    }
+    return await push_runtime("vendure", settings, RULES, engine, emulator)
 
 
 async def state_of(shop: Shop, source_id: str) -> tuple[str, list[tuple[str, str]]]:
@@ -122,11 +103,7 @@ async def test_orders_ship_in_shipstation_and_vendure_shows_the_fulfillments(
     assert again.applied == 0 and again.store_failures == 0
     assert len((await state_of(shop, split))[1]) == 2
 
-    dead_letters = runtime.push.stats.dead_lettered
-    await run_pass(runtime)  # whatever Vendure feeds again maps and pushes cleanly
-    assert runtime.push.stats.dead_lettered == dead_letters
-    statuses = {o["orderKey"]: o["orderStatus"] for o in emulator.orders()}
-    assert {statuses[f"vendure:{sid}"] for sid in (whole, split, relabelled)} == {"shipped"}
+    await check_a_pass_again_is_clean(runtime, emulator, (whole, split, relabelled))
     await store.aclose()
 
 

@@ -28,7 +28,6 @@ from stationmaster.stores.medusa.feed import (
     SHIPMENT_FIELDS,
     list_params,
     parse_cursor,
-    parse_time,
 )
 from stationmaster.stores.medusa.mapping import UnmappableOrder, map_order, order_number
 from stationmaster.stores.medusa.packages import (
@@ -49,6 +48,7 @@ from stationmaster.stores.medusa.rest import (
     Query,
 )
 from stationmaster.stores.protocol import Capability, ChangeBatch, Unreadable
+from stationmaster.stores.reading import Answers, change_batch, feed_limit, orders_in_chunks
 from stationmaster.stores.vendure.feed import Seen, digest_of
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ MEDUSA_CAPABILITIES: Final[frozenset[Capability]] = frozenset({"orders", "status
 STATUS_ACTIONS: Final = {"canceled": "cancel", "completed": "complete", "archived": "archive"}
 #: Other spellings of Medusa's statuses (stationmaster's defaults write "cancelled").
 STATUS_ALIASES: Final = {"cancelled": "canceled"}
+ANSWERS: Final = Answers("Medusa", MedusaError)
 
 
 class InvalidMedusaInput(MedusaError, ValueError):
@@ -112,36 +113,20 @@ class MedusaStore:
 
     async def changed_orders(self, cursor: JsonValue, limit: int) -> ChangeBatch:
         """Orders updated after ``cursor`` in the configured statuses, oldest first."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidMedusaInput(f"limit must be a positive integer, got {limit!r}")
+        limit = feed_limit(limit, self.settings.page_size, InvalidMedusaInput)
         position = parse_cursor(cursor)
-        limit = min(limit, self.settings.page_size)
         params = list_params(position, self.settings.statuses, limit)
         items = _orders(await self.client.get("/admin/orders", params))
         after, fresh, more = position.walk([_seen(item) for item in items], limit)
-        orders: list[Order] = []
-        unreadable: list[Unreadable] = []
-        for index in fresh:
-            mapped = _map(items[index])
-            if isinstance(mapped, Order):
-                orders.append(mapped)
-            else:
-                unreadable.append(mapped)
-        return ChangeBatch(orders, after.dump(), more, unreadable)
+        return change_batch((_map(items[index]) for index in fresh), after.dump(), more)
 
     async def orders_by_id(self, source_ids: Sequence[str]) -> dict[str, Order]:
         """The orders among ``source_ids`` Medusa knows (unmappable ones are left out)."""
-        wanted = list(dict.fromkeys(source_ids))
-        found: dict[str, Order] = {}
-        size = self.settings.page_size
-        for start in range(0, len(wanted), size):
-            chunk = wanted[start : start + size]
-            params: Query = {"fields": ",".join(ORDER_FIELDS), "id[]": chunk, "limit": len(chunk)}
-            for item in _orders(await self.client.get("/admin/orders", params)):
-                mapped = _map(item)
-                if isinstance(mapped, Order) and mapped.source_id in chunk:
-                    found[mapped.source_id] = mapped
-        return found
+        return await orders_in_chunks(source_ids, self.settings.page_size, self._orders_among)
+
+    async def _orders_among(self, chunk: list[str]) -> list[Order | Unreadable]:
+        params: Query = {"fields": ",".join(ORDER_FIELDS), "id[]": chunk, "limit": len(chunk)}
+        return [_map(item) for item in _orders(await self.client.get("/admin/orders", params))]
 
     # ------------------------------------------------------------------ writing back
 
@@ -244,7 +229,7 @@ def _map(item: Mapping[str, Any]) -> Order | Unreadable:
     try:
         return map_order(item)
     except UnmappableOrder as exc:
-        source_id, number = _order_id(item), order_number(item)
+        source_id, number = ANSWERS.order_id(item), order_number(item)
         log.warning("medusa.unreadable_order", source_id=source_id, number=number, reason=str(exc))
         return Unreadable(source_id, str(exc), number)
 
@@ -253,27 +238,18 @@ def _items(items: Mapping[str, int]) -> list[dict[str, object]]:
     return [{"id": line_id, "quantity": units} for line_id, units in items.items()]
 
 
-def _order_id(item: Mapping[str, Any]) -> str:
-    order_id = item.get("id")
-    if not isinstance(order_id, str) or not order_id:
-        raise MedusaError(f"Medusa returned an order without an id: {dict(item)!r:.200}")
-    return order_id
+def _seen(item: Mapping[str, Any]) -> Seen:
+    order_id = ANSWERS.order_id(item)
+    return Seen(
+        order_id,
+        ANSWERS.change_stamp(item.get("updated_at"), order_id, "updated_at"),
+        digest_of(item),
+    )
 
 
 def _recorded(order: Mapping[str, Any]) -> Recorded:
     """What an order holds; a :class:`MedusaError` when Medusa's answer does not fit."""
-    try:
-        return Recorded.of(order)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise MedusaError(
-            f"Medusa answered order {order.get('id')!r} with fulfillments or items the "
-            f"connector cannot read: {order!r:.200}"
-        ) from None
-
-
-def _seen(item: Mapping[str, Any]) -> Seen:
-    order_id = _order_id(item)
-    return Seen(order_id, parse_time(item.get("updated_at"), order_id), digest_of(item))
+    return ANSWERS.recorded(Recorded.of, order, "fulfillments or items")
 
 
 def _orders(answer: Mapping[str, Any]) -> list[Mapping[str, Any]]:

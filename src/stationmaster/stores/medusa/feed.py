@@ -15,13 +15,11 @@ and ``id``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Final
 
 from pydantic import JsonValue
 
 from stationmaster.stores.medusa.rest import Query
-from stationmaster.stores.protocol import StoreError
 from stationmaster.stores.vendure.feed import BadCursor, FeedCursor, wire_time
 
 ORDER_FIELDS: Final = (
@@ -79,18 +77,3 @@ def list_params(cursor: FeedCursor, statuses: Sequence[str], limit: int) -> Quer
     if cursor.at is not None:
         params["updated_at[$gte]"] = wire_time(cursor.at)
     return params
-
-
-def parse_time(value: object, order_id: str) -> datetime:
-    """An order's ``updated_at``; a :class:`StoreError` when the server sent something else."""
-    if isinstance(value, str):
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            instant = None
-        if instant is not None and instant.tzinfo is not None:
-            return instant.astimezone(UTC)
-    raise StoreError(
-        f"Medusa returned order {order_id!r} with updated_at {value!r}: the feed cannot place "
-        "it, so it stops here rather than skip it"
-    )

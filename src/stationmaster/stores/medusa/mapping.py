@@ -24,13 +24,11 @@ an :class:`UnmappableOrder` naming the field, so the feed can report that order 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import ValidationError
-
 from stationmaster.domain import Order, minor_units
+from stationmaster.stores.reading import JsonReader, validated_order
 
 
 class UnmappableOrder(ValueError):
@@ -39,19 +37,7 @@ class UnmappableOrder(ValueError):
 
 def map_order(raw: Mapping[str, Any]) -> Order:
     """The canonical order for one order as the connector's ``fields`` select it."""
-    try:
-        read = _Reader(_Reader.text(raw.get("currency_code"), "currency_code").upper())
-        return Order.model_validate(_document(raw, read))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'order'}: {error['msg']}"
-            for error in exc.errors()[:5]
-        )
-        raise UnmappableOrder(
-            f"order {_label(raw)} does not fit the order model: {problems}"
-        ) from None
-    except (UnmappableOrder, TypeError, ValueError, KeyError) as exc:
-        raise UnmappableOrder(f"order {_label(raw)}: {exc}") from None
+    return validated_order(lambda: _document(raw, _Reader(raw)), _label(raw), UnmappableOrder)
 
 
 def order_number(raw: Mapping[str, Any]) -> str | None:
@@ -67,12 +53,13 @@ def _label(raw: Mapping[str, Any]) -> str:
     return f"#{number}" if number else repr(raw.get("id"))
 
 
-class _Reader:
-    """Typed reads of the raw JSON, each naming the field when the value does not fit."""
+class _Reader(JsonReader):
+    """Typed reads of the raw JSON, with Medusa's amounts in the order's currency."""
 
-    def __init__(self, currency: str) -> None:
-        self.currency = currency
-        self.minor_unit = Decimal(1).scaleb(-minor_units(currency))
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        super().__init__(UnmappableOrder)
+        self.currency = self.text(raw.get("currency_code"), "currency_code").upper()
+        self.minor_unit = Decimal(1).scaleb(-minor_units(self.currency))
 
     def money(self, value: object, where: str) -> Decimal:
         """An amount in major units (a JSON number, or the decimal text Medusa sends for
@@ -96,45 +83,6 @@ class _Reader:
             return int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise UnmappableOrder(f"{where} is {value!r}, not a whole number")
-        return value
-
-    @staticmethod
-    def text(value: object, where: str) -> str:
-        if not isinstance(value, str):
-            raise UnmappableOrder(f"{where} is {value!r}, not text")
-        return value
-
-    @staticmethod
-    def optional_text(value: object, where: str) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise UnmappableOrder(f"{where} is {value!r}, not text")
-        return value
-
-    @staticmethod
-    def instant(value: object, where: str) -> datetime:
-        if not isinstance(value, str):
-            raise UnmappableOrder(f"{where} is {value!r}, not a date-time")
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise UnmappableOrder(f"{where} is {value!r}, not an ISO date-time") from None
-
-    @staticmethod
-    def items(value: object, where: str) -> list[Mapping[str, Any]]:
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            raise UnmappableOrder(f"{where} is not a list of objects")
-        return value
-
-    @staticmethod
-    def obj(value: object, where: str) -> Mapping[str, Any] | None:
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise UnmappableOrder(f"{where} is {value!r}, not an object")
         return value
 
 
@@ -231,9 +179,7 @@ def _address(raw: Mapping[str, Any] | None, read: _Reader) -> dict[str, object] 
         "country": "country_code",
         "phone": "phone",
     }
-    address: dict[str, object] = {
-        ours: read.optional_text(raw.get(theirs), theirs) for ours, theirs in fields.items()
-    }
+    address = read.optional_texts(raw, fields)
     address["name"] = _full_name(raw, "address", read) or None
     return address if any(value is not None for value in address.values()) else None
 

@@ -19,11 +19,12 @@ the two writes) is shipped on the next apply, or cancelled if its package was vo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from stationmaster.domain import Package, Shipment
+from stationmaster.stores.packing import one_per_key, package_of, take_units
 
 KEY_FIELD: Final = "stationmaster_package"
 """The fulfillment metadata field holding the package key."""
@@ -151,7 +152,7 @@ def plan(shipment: Shipment, recorded: Recorded) -> list[Step]:
     Voids go first, so the units of a voided package whose fulfillment can still be cancelled
     are free again for its replacement.
     """
-    packages = _one_per_key(shipment.packages)
+    packages = one_per_key(shipment.packages)
     unfulfilled = dict(recorded.unfulfilled)
     steps: list[Step] = []
     for package in [p for p in packages if p.voided]:
@@ -186,33 +187,8 @@ def _keep(package: Package, recorded: Recorded, unfulfilled: dict[str, int]) -> 
             for f in existing
             if not f.shipped and not f.canceled
         ]
-    items = _take(package, unfulfilled)
+    items = take_units(package, unfulfilled)
     return [Step("fulfil", package, items=items) if items else Step("note", package)]
-
-
-def _one_per_key(packages: Sequence[Package]) -> list[Package]:
-    """Each key once: its last copy, or a voided one (a void sticks whatever follows it)."""
-    by_key: dict[str, Package] = {}
-    for package in packages:
-        known = by_key.get(package.key)
-        if known is None or not known.voided:
-            by_key[package.key] = package
-    return list(by_key.values())
-
-
-def _take(package: Package, unfulfilled: dict[str, int]) -> dict[str, int]:
-    """The units ``package`` ships that no live fulfillment holds yet (taken from
-    ``unfulfilled``); a package without items takes every unit left."""
-    wanted: dict[str, int] = {} if package.items else dict(unfulfilled)
-    for item in package.items:
-        wanted[item.line_id] = wanted.get(item.line_id, 0) + item.quantity
-    taken: dict[str, int] = {}
-    for line_id, quantity in wanted.items():
-        units = min(quantity, unfulfilled.get(line_id, 0))
-        if units > 0:
-            taken[line_id] = units
-            unfulfilled[line_id] -= units
-    return taken
 
 
 def noted(package: Package) -> Noted:
@@ -228,25 +204,12 @@ def read_back(source_id: str, number: str | None, recorded: Recorded) -> Shipmen
         shown = live[0] if live else fulfillments[0]
         entry = recorded.ledger.get(key)
         voided = not live or (entry is not None and entry.voided)
-        packages.append(_package(key, voided, shown.tracking_number, shown.items))
+        packages.append(
+            package_of(key, voided=voided, tracking=shown.tracking_number, items=shown.items)
+        )
     for key, entry in recorded.ledger.items():
         if key not in recorded.fulfillments:
-            packages.append(_package(key, entry.voided, entry.tracking_number, {}))
+            packages.append(
+                package_of(key, voided=entry.voided, tracking=entry.tracking_number, items={})
+            )
     return Shipment(order_source_id=source_id, order_number=number, packages=packages)
-
-
-def _package(key: str, voided: bool, tracking: str | None, items: dict[str, int]) -> Package:
-    origin, origin_id = key.split(":", 1)
-    return Package.model_validate(
-        {
-            "origin": origin,
-            "origin_id": origin_id,
-            "tracking_number": tracking,
-            "items": [
-                {"line_id": line_id, "quantity": quantity}
-                for line_id, quantity in items.items()
-                if quantity > 0
-            ],
-            "voided": voided,
-        }
-    )

@@ -35,13 +35,13 @@ from stationmaster.stores.protocol import (
     Unreadable,
 )
 from stationmaster.stores.protocol import UnknownSku as UnknownStoreSku
+from stationmaster.stores.reading import Answers, change_batch, feed_limit, orders_in_chunks
 from stationmaster.stores.vendure import queries
 from stationmaster.stores.vendure.feed import (
     FeedCursor,
     Seen,
     digest_of,
     list_options,
-    parse_time,
 )
 from stationmaster.stores.vendure.graphql import (
     GraphQLClient,
@@ -74,6 +74,7 @@ DELIVERED: Final = "Delivered"
 CANCELLED: Final = "Cancelled"
 #: Vendure's ``Int`` is 32-bit; a stock level beyond it cannot be written.
 INT_LIMIT: Final = 2**31 - 1
+ANSWERS: Final = Answers("Vendure", VendureError)
 
 
 class InvalidVendureInput(VendureError, ValueError):
@@ -140,38 +141,21 @@ class VendureStore:
 
     async def changed_orders(self, cursor: JsonValue, limit: int) -> ChangeBatch:
         """Orders updated after ``cursor`` in the configured states, oldest first."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidVendureInput(f"limit must be a positive integer, got {limit!r}")
+        limit = feed_limit(limit, self.settings.page_size, InvalidVendureInput)
         position = FeedCursor.parse(cursor)
-        limit = min(limit, self.settings.page_size)
         options = list_options(position, self.settings.states, limit)
         items, inclusive = await self._page(options)
-        page = [_seen(item) for item in items]
-        after, fresh, more = position.walk(page, limit)
-        orders: list[Order] = []
-        unreadable: list[Unreadable] = []
-        for index in fresh:
-            mapped = self._map(items[index], inclusive)
-            if isinstance(mapped, Order):
-                orders.append(mapped)
-            else:
-                unreadable.append(mapped)
-        return ChangeBatch(orders, after.dump(), more, unreadable)
+        after, fresh, more = position.walk([_seen(item) for item in items], limit)
+        mapped = (self._map(items[index], inclusive) for index in fresh)
+        return change_batch(mapped, after.dump(), more)
 
     async def orders_by_id(self, source_ids: Sequence[str]) -> dict[str, Order]:
         """The orders among ``source_ids`` Vendure knows (unmappable ones are left out)."""
-        wanted = list(dict.fromkeys(source_ids))
-        found: dict[str, Order] = {}
-        size = self.settings.page_size
-        for start in range(0, len(wanted), size):
-            chunk = wanted[start : start + size]
-            options = {"filter": {"id": {"in": chunk}}, "take": len(chunk)}
-            items, inclusive = await self._page(options)
-            for item in items:
-                mapped = self._map(item, inclusive)
-                if isinstance(mapped, Order) and mapped.source_id in chunk:
-                    found[mapped.source_id] = mapped
-        return found
+        return await orders_in_chunks(source_ids, self.settings.page_size, self._orders_among)
+
+    async def _orders_among(self, chunk: list[str]) -> list[Order | Unreadable]:
+        items, inclusive = await self._page({"filter": {"id": {"in": chunk}}, "take": len(chunk)})
+        return [self._map(item, inclusive) for item in items]
 
     async def _page(self, options: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], bool]:
         """The orders ``options`` select, with full data where it can be read.
@@ -196,7 +180,7 @@ class VendureStore:
         items: list[Mapping[str, Any]] = []
         for key in keys:
             try:
-                data = await self.client.execute(queries.ORDER_BY_ID, {"id": _order_id(key)})
+                data = await self.client.execute(queries.ORDER_BY_ID, {"id": ANSWERS.order_id(key)})
             except VendureGraphQLError as exc:
                 items.append({**key, "error": str(exc)})
                 continue
@@ -206,7 +190,7 @@ class VendureStore:
         return items, inclusive
 
     def _map(self, item: Mapping[str, Any], inclusive: bool) -> Order | Unreadable:
-        source_id = _order_id(item)
+        source_id = ANSWERS.order_id(item)
         code = item.get("code")
         number = code if isinstance(code, str) else None
         error = item.get("error")
@@ -392,27 +376,18 @@ class VendureStore:
         )
 
 
-def _order_id(item: Mapping[str, Any]) -> str:
-    order_id = item.get("id")
-    if not isinstance(order_id, str) or not order_id:
-        raise VendureError(f"Vendure returned an order without an id: {dict(item)!r:.200}")
-    return order_id
+def _seen(item: Mapping[str, Any]) -> Seen:
+    order_id = ANSWERS.order_id(item)
+    return Seen(
+        order_id,
+        ANSWERS.change_stamp(item.get("updatedAt"), order_id, "updatedAt"),
+        digest_of(item),
+    )
 
 
 def _recorded(order: Mapping[str, Any]) -> Recorded:
     """What an order holds; a :class:`VendureError` when Vendure's answer does not fit."""
-    try:
-        return Recorded.of(order)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise VendureError(
-            f"Vendure answered order {order.get('id')!r} with fulfillments or lines the "
-            f"connector cannot read: {order!r:.200}"
-        ) from None
-
-
-def _seen(item: Mapping[str, Any]) -> Seen:
-    order_id = _order_id(item)
-    return Seen(order_id, parse_time(item.get("updatedAt"), order_id), digest_of(item))
+    return ANSWERS.recorded(Recorded.of, order, "fulfillments or lines")
 
 
 def _items(data: Any, field: str = "orders") -> list[Mapping[str, Any]]:

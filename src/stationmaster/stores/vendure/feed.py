@@ -140,18 +140,3 @@ def wire_time(instant: datetime) -> str:
     """An instant as Vendure's DateTime scalar writes it: UTC, milliseconds, ``Z``."""
     utc = instant.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def parse_time(value: object, order_id: str) -> datetime:
-    """An order's ``updatedAt``; a :class:`StoreError` when the server sent something else."""
-    if isinstance(value, str):
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            instant = None
-        if instant is not None and instant.tzinfo is not None:
-            return instant.astimezone(UTC)
-    raise StoreError(
-        f"Vendure returned order {order_id!r} with updatedAt {value!r}: the feed cannot place "
-        "it, so it stops here rather than skip it"
-    )

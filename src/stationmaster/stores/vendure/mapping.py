@@ -14,13 +14,11 @@ an :class:`UnmappableOrder` naming the field, so the feed can report that order 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
-
 from stationmaster.domain import Order
+from stationmaster.stores.reading import JsonReader, validated_order
 
 
 class UnmappableOrder(ValueError):
@@ -29,20 +27,10 @@ class UnmappableOrder(ValueError):
 
 def map_order(raw: Mapping[str, Any], *, prices_include_tax: bool, decimals: int) -> Order:
     """The canonical order for one order of the ``StationmasterOrder`` fragment."""
-    reader = _Reader(decimals)
-    try:
-        document = _document(raw, prices_include_tax, reader)
-        return Order.model_validate(document)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'order'}: {error['msg']}"
-            for error in exc.errors()[:5]
-        )
-        raise UnmappableOrder(
-            f"order {_label(raw)} does not fit the order model: {problems}"
-        ) from None
-    except (UnmappableOrder, TypeError, ValueError, KeyError) as exc:
-        raise UnmappableOrder(f"order {_label(raw)}: {exc}") from None
+    read = _Reader(decimals)
+    return validated_order(
+        lambda: _document(raw, prices_include_tax, read), _label(raw), UnmappableOrder
+    )
 
 
 def _label(raw: Mapping[str, Any]) -> str:
@@ -50,55 +38,17 @@ def _label(raw: Mapping[str, Any]) -> str:
     return repr(code) if isinstance(code, str) else repr(raw.get("id"))
 
 
-class _Reader:
-    """Typed reads of the raw JSON, each naming the field when the value does not fit."""
+class _Reader(JsonReader):
+    """Typed reads of the raw JSON, with Vendure's amounts in minor units."""
 
     def __init__(self, decimals: int) -> None:
+        super().__init__(UnmappableOrder)
         self.decimals = decimals
 
     def money(self, value: object, where: str) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, int):
             raise UnmappableOrder(f"{where} is {value!r}, not an amount in minor units")
         return Decimal(value).scaleb(-self.decimals)
-
-    @staticmethod
-    def text(value: object, where: str) -> str:
-        if not isinstance(value, str):
-            raise UnmappableOrder(f"{where} is {value!r}, not text")
-        return value
-
-    @staticmethod
-    def optional_text(value: object, where: str) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise UnmappableOrder(f"{where} is {value!r}, not text")
-        return value
-
-    @staticmethod
-    def instant(value: object, where: str) -> datetime:
-        if not isinstance(value, str):
-            raise UnmappableOrder(f"{where} is {value!r}, not a date-time")
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise UnmappableOrder(f"{where} is {value!r}, not an ISO date-time") from None
-
-    @staticmethod
-    def items(value: object, where: str) -> list[Mapping[str, Any]]:
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            raise UnmappableOrder(f"{where} is not a list of objects")
-        return value
-
-    @staticmethod
-    def obj(value: object, where: str) -> Mapping[str, Any] | None:
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise UnmappableOrder(f"{where} is {value!r}, not an object")
-        return value
 
 
 def _document(raw: Mapping[str, Any], inclusive: bool, read: _Reader) -> dict[str, object]:
@@ -157,9 +107,7 @@ def _address(raw: Mapping[str, Any] | None, read: _Reader) -> dict[str, object] 
         "country": "countryCode",
         "phone": "phoneNumber",
     }
-    address: dict[str, object] = {
-        ours: read.optional_text(raw.get(theirs), theirs) for ours, theirs in fields.items()
-    }
+    address = read.optional_texts(raw, fields)
     return address if any(value is not None for value in address.values()) else None
 
 

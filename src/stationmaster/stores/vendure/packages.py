@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from stationmaster.domain import Package, Shipment
+from stationmaster.stores.packing import one_per_key, package_of, take_units
 
 MARKER: Final = "stationmaster"
 CANCELLED: Final = "Cancelled"
@@ -105,7 +106,7 @@ def plan(shipment: Shipment, recorded: Recorded, *, ship_states: Sequence[str]) 
     then ``Delivered`` where so configured); a fulfillment of ours left short of the last one
     (a crash between two writes) is moved on.
     """
-    packages = _one_per_key(shipment.packages)
+    packages = one_per_key(shipment.packages)
     unfulfilled = dict(recorded.unfulfilled)
     steps: list[Step] = []
     for package in [p for p in packages if p.voided] + [p for p in packages if not p.voided]:
@@ -130,19 +131,9 @@ def plan(shipment: Shipment, recorded: Recorded, *, ship_states: Sequence[str]) 
             continue
         if package.key in recorded.notes:
             continue
-        lines = _take(package, unfulfilled)
+        lines = take_units(package, unfulfilled)
         steps.append(Step("fulfil", package, lines=lines) if lines else Step("note", package))
     return steps
-
-
-def _one_per_key(packages: Sequence[Package]) -> list[Package]:
-    """Each key once: its last copy, or a voided one (a void sticks whatever follows it)."""
-    by_key: dict[str, Package] = {}
-    for package in packages:
-        known = by_key.get(package.key)
-        if known is None or not known.voided:
-            by_key[package.key] = package
-    return list(by_key.values())
 
 
 def _catch_up(
@@ -163,21 +154,6 @@ def _catch_up(
     return steps
 
 
-def _take(package: Package, unfulfilled: dict[str, int]) -> dict[str, int]:
-    """The units ``package`` ships that no live fulfillment holds yet (taken from
-    ``unfulfilled``)."""
-    wanted: dict[str, int] = {} if package.items else dict(unfulfilled)
-    for item in package.items:
-        wanted[item.line_id] = wanted.get(item.line_id, 0) + item.quantity
-    taken: dict[str, int] = {}
-    for line_id, quantity in wanted.items():
-        units = min(quantity, unfulfilled.get(line_id, 0))
-        if units > 0:
-            taken[line_id] = units
-            unfulfilled[line_id] -= units
-    return taken
-
-
 def read_back(source_id: str, number: str | None, recorded: Recorded) -> Shipment:
     """The packages an order holds, as :class:`Package` objects with their keys and voids."""
     packages: list[Package] = []
@@ -185,7 +161,7 @@ def read_back(source_id: str, number: str | None, recorded: Recorded) -> Shipmen
         live = [f for f in fulfillments if f.get("state") != CANCELLED]
         shown = live[0] if live else fulfillments[0]
         packages.append(
-            _package(
+            package_of(
                 key,
                 voided=not live,
                 tracking=shown.get("trackingCode"),
@@ -197,22 +173,5 @@ def read_back(source_id: str, number: str | None, recorded: Recorded) -> Shipmen
         )
     for key, voided in recorded.notes.items():
         if key not in recorded.fulfillments:
-            packages.append(_package(key, voided=voided, tracking=None, items={}))
+            packages.append(package_of(key, voided=voided, tracking=None, items={}))
     return Shipment(order_source_id=source_id, order_number=number, packages=packages)
-
-
-def _package(key: str, *, voided: bool, tracking: object, items: dict[str, int]) -> Package:
-    origin, origin_id = key.split(":", 1)
-    return Package.model_validate(
-        {
-            "origin": origin,
-            "origin_id": origin_id,
-            "tracking_number": tracking if isinstance(tracking, str) else None,
-            "items": [
-                {"line_id": line_id, "quantity": quantity}
-                for line_id, quantity in items.items()
-                if quantity > 0
-            ],
-            "voided": voided,
-        }
-    )
