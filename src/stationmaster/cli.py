@@ -331,6 +331,8 @@ def stock_reconcile(
         out.print(result.summary())
         if dry_run:
             out.print(_deltas_table(result, limit))
+        if result.plan.unkept:
+            out.print(_unkept_line(result, limit))
 
 
 def _deltas_table(result: Reconciled, limit: int) -> Table:
@@ -359,6 +361,18 @@ def _deltas_table(result: Reconciled, limit: int) -> Table:
             f"{change.delta:+d}",
         )
     return table
+
+
+def _unkept_line(result: Reconciled, limit: int) -> str:
+    """The SKUs ShipStation counts that the store keeps no level of (left alone): a shop
+    sets them up, as products with stock, before a reconcile can set them."""
+    unkept = sorted(result.plan.unkept)
+    shown = unkept if limit <= 0 else unkept[:limit]
+    more = f" and {len(unkept) - len(shown)} more" if len(shown) < len(unkept) else ""
+    return (
+        f"{result.connection}: ShipStation counts {len(unkept)} SKUs the store keeps no stock "
+        f"of, left alone: {', '.join(shown)}{more}"
+    )
 
 
 @stock_app.command(name="adjust")

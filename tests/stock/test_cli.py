@@ -9,9 +9,11 @@ import anyio
 import pytest
 
 from stationmaster import db
-from stationmaster.cli import main
+from stationmaster.cli import _unkept_line, main
 from stationmaster.emulator import EmulatorConfig, EmulatorServer
 from stationmaster.emulator.v2config import V2Config
+from stationmaster.stock.plan import Plan
+from stationmaster.stock.reconcile import Reconciled
 from stationmaster.stores.native import NativeStore
 
 V2_KEY = "test-v2-key"
@@ -132,3 +134,24 @@ def test_a_connection_without_an_inventory_key_is_a_clear_error(
     )
     assert cli("stock", "reconcile", "--config", str(config)) == 2
     assert "set stock.inventory_api_key_env" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("limit", "shown"),
+    [(2, "A-1, B-2 and 1 more"), (0, "A-1, B-2, C-3")],
+)
+def test_skus_the_store_cannot_keep_are_named(limit: int, shown: str) -> None:
+    result = Reconciled(
+        connection="shop",
+        run_id="r",
+        dry_run=True,
+        plan=Plan(unkept=["C-3", "A-1", "B-2"]),
+        locked=0,
+        moved=0,
+        listed=3,
+        calls=1,
+        seconds=0.1,
+    )
+    assert _unkept_line(result, limit) == (
+        f"shop: ShipStation counts 3 SKUs the store keeps no stock of, left alone: {shown}"
+    )
