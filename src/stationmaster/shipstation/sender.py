@@ -16,14 +16,14 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx2
 import stamina
 from structlog.typing import FilteringBoundLogger
 
 from stationmaster.errors import RateLimited, classify, error_for, error_for_exception
+from stationmaster.httpclients import ClosesOnExit, json_client
 from stationmaster.shipstation.budget import Budget
 from stationmaster.shipstation.retry import RetryPolicy
 
@@ -61,7 +61,7 @@ def dumps(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class Sender:
+class Sender(ClosesOnExit):
     """Sends the calls of one ShipStation key: every attempt spends and teaches ``budget``.
 
     ``budget``, ``retry`` and ``observer`` are read at every call, so whoever holds the key's
@@ -97,34 +97,12 @@ class Sender:
         self._auth_value = auth_value
         self._log = log
         self._events = events
-        self._http = httpx2.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            headers={
-                "Accept": "application/json",
-                "User-Agent": "stationmaster",
-                **(headers or {}),
-            },
-            timeout=timeout,
-            follow_redirects=False,
+        self._http = json_client(
+            base_url=self.base_url, transport=transport, timeout=timeout, headers=headers
         )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, key_id={self._key_id!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     def _request(
         self,

@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import httpx2
 
+from stationmaster.httpclients import ClosesOnExit, json_client
 from stationmaster.stores.protocol import StoreError
 
 LOGIN_PATH: Final = "/auth/user/emailpass"
@@ -61,7 +61,7 @@ class MedusaNotFound(MedusaHTTPError, LookupError):
     """404: Medusa has no such record."""
 
 
-class AdminClient:
+class AdminClient(ClosesOnExit):
     """The Admin API of one Medusa server, as one admin user.
 
     ``base_url`` is the server's root (``https://shop.example.com``, no ``/admin``);
@@ -82,30 +82,10 @@ class AdminClient:
         self.email = email
         self._password = password
         self._token: str | None = None
-        self._http = httpx2.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "stationmaster"},
-            timeout=timeout,
-            follow_redirects=False,
-        )
+        self._http = json_client(base_url=self.base_url, transport=transport, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"AdminClient(base_url={self.base_url!r}, email={self.email!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def get(self, path: str, params: Query | None = None) -> dict[str, Any]:
         """The JSON object ``GET path`` answers; a :class:`MedusaError` otherwise."""

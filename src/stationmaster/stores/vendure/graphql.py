@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import httpx2
 
+from stationmaster.httpclients import ClosesOnExit, json_client
 from stationmaster.stores.protocol import StoreError
 
 AUTH_TOKEN_HEADER: Final = "vendure-auth-token"
@@ -99,7 +99,7 @@ def refusal(result: Any, what: str) -> VendureRefused | None:
     return None
 
 
-class GraphQLClient:
+class GraphQLClient(ClosesOnExit):
     """The Admin API of one Vendure server, as one user, optionally in one channel.
 
     ``transport`` replaces the network (tests pass an ``httpx2.MockTransport`` or a fake);
@@ -121,29 +121,11 @@ class GraphQLClient:
         self.username = username
         self._password = password
         self._token: str | None = None
-        headers = {"Accept": "application/json", "User-Agent": "stationmaster"}
-        if channel_token:
-            headers[channel_token_header] = channel_token
-        self._http = httpx2.AsyncClient(
-            transport=transport, headers=headers, timeout=timeout, follow_redirects=False
-        )
+        headers = {channel_token_header: channel_token} if channel_token else {}
+        self._http = json_client(transport=transport, timeout=timeout, headers=headers)
 
     def __repr__(self) -> str:
         return f"GraphQLClient(url={self.url!r}, username={self.username!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
         """The ``data`` of ``query`` run with ``variables``; a :class:`VendureError` otherwise.
