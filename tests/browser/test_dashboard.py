@@ -18,7 +18,10 @@ from tests.browser.live import API_TOKEN, PASSWORD, REFUSAL, Stack
 def log_in(page: Page, password: str = PASSWORD) -> None:
     page.goto("/")
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    # Wait for the page the form leads to: a key pressed before it has loaded lands on the
+    # login page and is lost with it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
 
 
 def shot(page: Page, folder: Path, name: str) -> None:
@@ -109,6 +112,7 @@ def test_an_action_without_the_csrf_token_is_refused(page: Page) -> None:
 
 def test_every_page_by_keyboard_and_on_screen(page: Page, screenshots: Path) -> None:
     log_in(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Skip to content")
     page.keyboard.press("Enter")
