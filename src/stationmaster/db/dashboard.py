@@ -40,7 +40,7 @@ from sqlalchemy.sql.selectable import ScalarSelect, Subquery
 
 from stationmaster.db._sql import chunks
 from stationmaster.db.audit import AuditEntry, entry_of
-from stationmaster.db.deadletters import DeadLetter, DeadLetterState
+from stationmaster.db.deadletters import DeadLetter, DeadLetterState, letter_of
 from stationmaster.db.errors import InvalidStateInput
 from stationmaster.db.native_orders import NativeOrder, native_order_of
 from stationmaster.db.native_shipments import NativePackage, get_native_packages
@@ -469,22 +469,7 @@ AUDIT_LIMIT: Final = 50
 
 
 def _letter_view(row: RowMapping) -> LetterView:
-    letter = DeadLetter(
-        id=row["id"],
-        connection=row["connection"],
-        order_key=row["order_key"],
-        action=row["action"],
-        payload=row["payload"],
-        fingerprint=row["fingerprint"],
-        resolution=row["resolution"],
-        reason=row["reason"],
-        attempts=row["attempts"],
-        audit_id=row["audit_id"],
-        created_at=row["created_at"],
-        replayed_at=row["replayed_at"],
-        state=row["state"],
-    )
-    return LetterView(letter, row["note"])
+    return LetterView(letter_of(row), row["note"])
 
 
 def _windows(moments: Sequence[datetime], pad: timedelta) -> list[tuple[datetime, datetime]]:

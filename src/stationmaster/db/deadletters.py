@@ -44,7 +44,8 @@ class DeadLetter:
     state: DeadLetterState
 
 
-def _letter(row: RowMapping) -> DeadLetter:
+def letter_of(row: RowMapping) -> DeadLetter:
+    """A dead letter from a row holding its table's columns (other columns are ignored)."""
     return DeadLetter(
         id=row["id"],
         connection=row["connection"],
@@ -109,13 +110,13 @@ async def list_dead_letters(
     if state is not None:
         query = query.where(dead_letters.c.state == state)
     query = query.order_by(dead_letters.c.id).limit(limit)
-    return [_letter(row) for row in (await conn.execute(query)).mappings()]
+    return [letter_of(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def get_dead_letter(conn: AsyncConnection, dead_letter_id: int) -> DeadLetter | None:
     query = select(dead_letters).where(dead_letters.c.id == dead_letter_id)
     row = (await conn.execute(query)).mappings().first()
-    return _letter(row) if row is not None else None
+    return letter_of(row) if row is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,7 @@ async def replay(
     kept: list[tuple[int, str]] = []
     async with atomic(conn):
         rows = await conn.execute(query.order_by(dead_letters.c.id))
-        letters = [_letter(row) for row in rows.mappings()]
+        letters = [letter_of(row) for row in rows.mappings()]
         for name in dict.fromkeys(letter.connection for letter in letters):
             mine = [letter for letter in letters if letter.connection == name]
             items = [
