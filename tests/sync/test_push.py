@@ -11,7 +11,7 @@ from stationmaster import db
 from stationmaster.db.tables import native_orders
 from stationmaster.emulator import Emulator, EmulatorConfig
 from stationmaster.engine.lease import KeyLease, LeaseBusy
-from stationmaster.engine.runner import drain, run_pass
+from stationmaster.engine.runner import LOOKAHEAD_PAUSE, drain, run_pass
 from stationmaster.sync.push import ConnectionStopped
 from stationmaster.testing.factories import make_order, make_orders
 from tests.sync.conftest import Pushing, wire
@@ -221,12 +221,24 @@ async def test_the_detector_stays_a_bounded_way_ahead_of_the_sender(
     await seed(pushing, 1000)
     push = pushing.runtime.push
 
+    stop = anyio.Event()
+    full_at: float | None = None
+
     async def stalled_sender() -> int:
-        return 0  # the budget is spent: nothing goes out
+        """Sends nothing (the budget is spent). Once the queue holds the lookahead, it gives
+        the detector a few of its pauses to run further ahead, then ends the drain: counted
+        from when the queue filled, not from the start, so a slow machine cannot fail it."""
+        nonlocal full_at
+        if full_at is None and await push.queue_is_full(150):
+            full_at = anyio.current_time()
+        if full_at is not None and anyio.current_time() - full_at > 3 * LOOKAHEAD_PAUSE:
+            stop.set()
+        return 0
 
     monkeypatch.setattr(push, "push_batch", stalled_sender)
-    until = anyio.current_time() + 1.0
-    assert await drain(push, page=100, lookahead=150, until=until)
+    give_up = anyio.current_time() + 60.0
+    assert await drain(push, page=100, lookahead=150, until=give_up, stop=stop)
+    assert stop.is_set(), "the detector never filled the lookahead"
     async with pushing.engine.connect() as conn:
         queued = len(await db.outbox_rows(conn, "shop"))
     assert 150 <= queued <= 250, "paused within a page of the lookahead"
