@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -74,14 +73,11 @@ async def walk(http: httpx2.AsyncClient, url: str) -> tuple[list[dict[str, Any]]
 # -- seeding ---------------------------------------------------------------------------------
 
 
-def test_set_inventory_seeds_100000_skus_well_under_a_second(emu: Emulator) -> None:
+def test_set_inventory_seeds_100000_skus(emu: Emulator) -> None:
     levels = [
         {"sku": f"SKU-{i:06d}", "on_hand": i % 40, "allocated": i % 3} for i in range(100_000)
     ]
-    started = time.perf_counter()
     assert emu.set_inventory(levels) == 100_000
-    seconds = time.perf_counter() - started
-    assert seconds < 1.0, f"seeding took {seconds:.2f} s"
     stock = emu.inventory()
     assert len(stock) == 100_000
     assert stock[7] == {

@@ -194,7 +194,7 @@ async def test_a_worker_settles_what_a_dead_process_left_pending(ledger: StockLe
                 every=60,
             )
         )
-        with anyio.fail_after(5):
+        with anyio.fail_after(30):
             while (entry := await _entry(ledger)) is not None and entry.state == "pending":  # noqa: ASYNC110
                 await anyio.sleep(0.02)
         stop.set()
