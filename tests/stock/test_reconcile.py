@@ -223,16 +223,20 @@ async def test_two_reconciles_never_overlap(store: NativeStore, engine: AsyncEng
         walking.set()
         return {"TEA": 5}
 
+    holding: list[anyio.Event] = []
+
     class Gated(FakeLevels):
         async def levels(self, **options: object):  # type: ignore[no-untyped-def,override]
+            holding[-1].set()  # the walk has begun: the lease is held
             await gate.wait()
             async for level in super().levels(**options):  # type: ignore[arg-type]
                 yield level
 
     first, second = _reconciler(engine, Gated(slow_levels)), _reconciler(engine, fixed({"TEA": 7}))
     async with anyio.create_task_group() as group:
+        holding.append(anyio.Event())
         group.start_soon(first.run)
-        await anyio.sleep(0.2)
+        await holding[-1].wait()
         with pytest.raises(ReconcileBusy, match="'shop' is being reconciled"):
             await second.run()
         gate.set()
@@ -242,8 +246,9 @@ async def test_two_reconciles_never_overlap(store: NativeStore, engine: AsyncEng
     waiting = _reconciler(engine, fixed({"TEA": 7}))
     gate = anyio.Event()
     async with anyio.create_task_group() as group:
+        holding.append(anyio.Event())
         group.start_soon(first.run)
-        await anyio.sleep(0.2)
+        await holding[-1].wait()
         group.start_soon(lambda: waiting.run(wait=10))
         await anyio.sleep(0.2)
         gate.set()
