@@ -87,9 +87,7 @@ def validate_orders(
     return report
 
 
-def add_unreadable(
-    report: Report, unreadable: Iterable[Unreadable], *, source: str
-) -> Report:
+def add_unreadable(report: Report, unreadable: Iterable[Unreadable], *, source: str) -> Report:
     """Count the orders the store could not hand over as errors, each with its reason."""
     for bad in unreadable:
         report.checked += 1

@@ -447,3 +447,20 @@ def _deliveries(tag: str) -> list[tuple[str, int]]:
 
     rows = StockAdjustment.objects.filter(key__startswith=f"{tag}-")
     return list(rows.values_list("sku", "delta"))
+
+
+def test_a_sqlite_shop_whose_writers_would_fail_during_a_hold_is_warned_about(
+    store: OscarStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    assert connection.vendor == "sqlite"
+    with capture_logs() as logs:
+        _book(store, engine)
+    (warning,) = [e for e in logs if e["event"] == "oscar.sqlite_writers_fail_during_reconcile"]
+    assert warning["connection"] == CONNECTION and "IMMEDIATE" in warning["hint"]
+
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "transaction_mode", "IMMEDIATE")
+    with capture_logs() as logs:
+        _book(store, engine)
+    assert [e for e in logs if e["log_level"] == "warning"] == []

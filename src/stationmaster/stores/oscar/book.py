@@ -319,6 +319,13 @@ class OscarBook:
 
     def __post_init__(self) -> None:
         self.connection = self.store.connection
+        if _shop_writers_fail_during_a_hold():
+            log.warning(
+                "oscar.sqlite_writers_fail_during_reconcile",
+                connection=self.connection,
+                hint="set the shop's DATABASES OPTIONS transaction_mode to 'IMMEDIATE' "
+                "(Django 5.1 and later) so its checkouts wait for a reconcile's hold",
+            )
 
     async def marks(self) -> Mapping[str, int]:
         return await run_orm(self._read_marks)
@@ -389,6 +396,15 @@ class OscarBook:
                 orders=unmappable,
             )
         return orders
+
+
+def _shop_writers_fail_during_a_hold() -> bool:
+    """Whether the shop's own read-then-write transactions fail, not wait, while a hold has
+    the database: on SQLite, unless they too take the write lock when they begin."""
+    if django_connection.vendor != "sqlite":
+        return False
+    options = django_connection.settings_dict.get("OPTIONS") or {}
+    return str(options.get("transaction_mode", "")).upper() != "IMMEDIATE"
 
 
 def _shop_time(moment: datetime) -> datetime:
