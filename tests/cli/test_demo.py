@@ -104,8 +104,11 @@ def test_demo_pushes_seeded_orders_and_stops_cleanly(tmp_path: Path) -> None:
         assert remote["total"] >= 150
     finally:
         process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)  # pressed twice: the loops still end cleanly
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err.decode()[-2000:]
+    assert b"Traceback" not in err, err.decode()[-2000:]
     assert (tmp_path / "stationmaster.db").exists()
 
 

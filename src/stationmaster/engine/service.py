@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 import httpx2
+import structlog
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
@@ -23,6 +24,8 @@ from stationmaster.config import Settings, WorkerConfig
 from stationmaster.engine.runner import Runtime, build_runtime
 from stationmaster.errors import ConfigError
 from stationmaster.shipstation import Budget, Credentials
+
+log = structlog.get_logger("stationmaster.service")
 
 if TYPE_CHECKING:
     from stationmaster.web.customstore import CustomStoreTarget
@@ -100,12 +103,24 @@ async def serve_web(app: ASGIApp, host: str, port: int, *, stop: anyio.Event) ->
         group.cancel_scope.cancel()
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 async def stop_on_signals(stop: anyio.Event) -> None:
-    """Set ``stop`` at the first SIGINT or SIGTERM, so every loop ends cleanly."""
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for _ in signals:
-            stop.set()
-            return
+    """Set ``stop`` at the first SIGINT or SIGTERM, so every loop ends cleanly.
+
+    Later ones are ignored: Ctrl-C pressed twice, or one signal sent both to the process and
+    to its process group (as ``timeout`` does), would otherwise interrupt a loop that is
+    finishing a batch or a transaction, or kill the process as it exits. Ignored at the
+    system level, not by a Python handler, which the interpreter drops while it shuts down.
+    """
+    with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
+        async for received in signals:
+            log.info("service.stopping", signal=signal.Signals(received).name)
+            break
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    stop.set()
 
 
 class LiveBudgets(Mapping[str, Budget]):
