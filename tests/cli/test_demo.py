@@ -94,6 +94,7 @@ def test_demo_pushes_seeded_orders_and_stops_cleanly(tmp_path: Path) -> None:
             timeout=10,
         )
         assert export.status_code == 200 and "<Orders" in export.text
+        assert export.text.count("<Order>") >= 100, "the Custom Store serves the seeded store"
         assert httpx2.get(xml_url, params={"action": "export"}, timeout=5).status_code == 401
         remote = httpx2.get(
             f"{base}/shipstation/orders",

@@ -232,3 +232,34 @@ async def test_methods_must_match_the_action(shop: Shop) -> None:
     assert (await shop.http.post(_window(), headers=BASIC)).status_code == 405
     reply = await shop.http.get("/customstore/xml?action=shipnotify", headers=BASIC)
     assert reply.status_code == 405
+
+
+async def test_a_pull_connection_serves_a_store_another_connection_pushes(
+    engine: AsyncEngine,
+) -> None:
+    """One native store served both ways (as the demo does): the export pages the store's
+    own orders, and a notice finds its order by number there."""
+    async with engine.begin() as conn:
+        await db.ensure_connection(conn, "api", mode="push", store_kind="native")
+        await db.ensure_connection(conn, "api-xml", mode="pull", store_kind="native")
+    store = NativeStore(engine, "api", source=SOURCE)
+    order = plain_order(source_id="o9", number="ORD-9", status="paid")
+    await store_at(engine, "api", order, T0 + timedelta(minutes=5))
+    target = CustomStoreTarget("api-xml", USER, PASSWORD, store, load_rules(), SOURCE)
+    assert target.orders_connection == "api"
+    app = FastAPI()
+    app.include_router(customstore_router(engine, connections={"api-xml": target}))
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+        export = await http.get(
+            export_url("", "api-xml", T0, T0 + timedelta(hours=1)), headers=BASIC
+        )
+        assert export.status_code == 200
+        assert_valid(export.content)
+        assert export.text.count("<Order>") == 1 and "ORD-9" in export.text
+        url = "/customstore/api-xml?action=shipnotify&order_number=ORD-9&tracking_number=1Z9"
+        reply = await http.post(url, content=b"", headers=BASIC)
+        assert (reply.status_code, reply.text.strip()) == (200, "applied")
+        unknown = url.replace("ORD-9", "ORD-404")
+        assert (await http.post(unknown, content=b"", headers=BASIC)).status_code == 404
+    assert [p.tracking_number for p in (await store.shipments_of("o9")).packages] == ["1Z9"]

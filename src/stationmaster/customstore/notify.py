@@ -103,10 +103,13 @@ class NoticeApplier:
         rules: Rules,
         *,
         source: str,
+        orders_connection: str | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine = engine
         self.connection = connection
+        #: Whose native tables an order number is looked up in (by default the connection's).
+        self.orders_connection = orders_connection or connection
         self.store = store
         self.rules = rules
         self.tracker = Tracker(
@@ -147,7 +150,7 @@ class NoticeApplier:
         if notice.order_number is None:
             return NotifyOutcome("unknown_order", detail="the notice names no order")
         async with self.engine.connect() as conn:
-            ids = await source_ids_by_number(conn, self.connection, notice.order_number)
+            ids = await source_ids_by_number(conn, self.orders_connection, notice.order_number)
         if len(ids) > 1:
             return NotifyOutcome("ambiguous_order", detail="several orders have that number")
         orders = await self.store.orders_by_id(ids)

@@ -81,6 +81,16 @@ class CustomStoreTarget:
         if ":" in self.user:
             raise ValueError(f"Custom Store {self.name!r}: the user cannot contain ':'")
 
+    @property
+    def orders_connection(self) -> str:
+        """The connection whose native tables hold the orders served: the mirror's copy, or
+        the native store's own, which another (push) connection may also be serving."""
+        if self.mirror is not None:
+            return self.mirror.connection
+        if not isinstance(self.store, NativeStore):  # refused by __post_init__
+            raise TypeError(f"Custom Store {self.name!r} has neither a native store nor a mirror")
+        return self.store.connection
+
 
 def customstore_target_credentials(
     user_env: str | None, password_env: str | None, environ: Mapping[str, str] | None = None
@@ -186,11 +196,24 @@ def customstore_router(
     credentials = {name: _Credentials(t.user, t.password) for name, t in connections.items()}
     nobody = _Credentials(os.urandom(16).hex(), os.urandom(16).hex())
     exports = {
-        name: NativeExport(engine, name, target.rules, source=target.source, options=target.export)
+        name: NativeExport(
+            engine,
+            target.orders_connection,
+            target.rules,
+            source=target.source,
+            options=target.export,
+        )
         for name, target in connections.items()
     }
     appliers = {
-        name: NoticeApplier(engine, name, target.store, target.rules, source=target.source)
+        name: NoticeApplier(
+            engine,
+            name,
+            target.store,
+            target.rules,
+            source=target.source,
+            orders_connection=target.orders_connection,
+        )
         for name, target in connections.items()
     }
     router = APIRouter(prefix=CUSTOMSTORE_PATH, tags=["customstore"])
@@ -211,7 +234,8 @@ def customstore_router(
                 return _plain(
                     status.HTTP_405_METHOD_NOT_ALLOWED, "export is a GET", {"Allow": "GET"}
                 )
-            return await _export(exports[connection], connections[connection].mirror, request)
+            target = connections[connection]
+            return await _export(target.name, exports[connection], target.mirror, request)
         if action == "shipnotify":
             if request.method != "POST":
                 return _plain(
@@ -225,7 +249,9 @@ def customstore_router(
     return router
 
 
-async def _export(export: NativeExport, mirror: Mirror | None, request: Request) -> Response:
+async def _export(
+    name: str, export: NativeExport, mirror: Mirror | None, request: Request
+) -> Response:
     page_text = _param(request, "page") or "1"
     if not page_text.isascii() or not page_text.isdigit() or len(page_text) > 9:
         return _plain(status.HTTP_400_BAD_REQUEST, "page must be a whole number from 1")
@@ -238,7 +264,7 @@ async def _export(export: NativeExport, mirror: Mirror | None, request: Request)
         return _plain(status.HTTP_400_BAD_REQUEST, str(exc))
     log.info(
         "customstore.export",
-        connection=export.connection,
+        connection=name,
         page=int(page_text),
         pages=page.pages,
         orders=len(page.orders),
