@@ -51,6 +51,8 @@ MAX_PAGES: Final = 32767
 """``pages`` is an ``xs:short`` in the published schema."""
 MAX_OPTIONS: Final = 10
 """The guide's limit per item (the schema allows 100): the stricter one is kept."""
+EXPORT_STREAM: Final = "customstore.export"
+"""The cursor stream a served export is noted in: when ShipStation last pulled, and what."""
 _WEIGHT_UNITS: Final = {"ounces": "Ounces", "pounds": "Pounds", "grams": "Grams"}
 _BOUNDARY_CACHE: Final = 512
 #: How long a window's order count is reused while ShipStation walks its pages. Counting the

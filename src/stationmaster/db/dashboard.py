@@ -52,7 +52,6 @@ from stationmaster.db.tables import (
     cursors,
     dead_letters,
     native_orders,
-    native_shipments,
     outbox,
     sync_records,
     tracked_packages,
@@ -95,9 +94,11 @@ class ConnectionSummary:
     last_push: datetime | None
     pushed_hour: int
     pushed_day: int
-    #: Last successful read from ShipStation's side (a tracking poll, a mirror refresh).
+    #: Last successful read from ShipStation's side (a tracking poll, a mirror refresh) or
+    #: by it (a Custom Store export served).
     last_poll: datetime | None
-    #: Shipments recorded (push: polled packages; pull: ship notices applied).
+    #: Packages recorded under the connection (push: polled; pull: ship notices applied,
+    #: whichever store they went to).
     last_shipment: datetime | None
     shipments_hour: int
     shipments_day: int
@@ -167,10 +168,7 @@ def _summary_query(now: datetime, pull_streams: Sequence[str], page: Subquery) -
     def aggregate(target: Any, value: Any, *conditions: ColumnElement[bool]) -> ScalarSelect[Any]:
         return select(value).where(target.c.connection == owner, *conditions).scalar_subquery()
 
-    def by_mode(pull: ScalarSelect[Any], push: ScalarSelect[Any]) -> ColumnElement[Any]:
-        return case((page.c.mode == "pull", pull), else_=push)
-
-    applied_native, applied_tracked = native_shipments.c.applied_at, tracked_packages.c.applied_at
+    applied = tracked_packages.c.applied_at
     throttled = audit_log.c.status == 429
     return select(
         page.c.name,
@@ -187,18 +185,9 @@ def _summary_query(now: datetime, pull_streams: Sequence[str], page: Subquery) -
         aggregate(
             cursors, func.max(cursors.c.updated_at), cursors.c.stream.in_(list(pull_streams))
         ).label("last_poll"),
-        by_mode(
-            aggregate(native_shipments, func.max(applied_native)),
-            aggregate(tracked_packages, func.max(applied_tracked)),
-        ).label("last_shipment"),
-        by_mode(
-            count(native_shipments, applied_native >= hour),
-            count(tracked_packages, applied_tracked >= hour),
-        ).label("shipments_hour"),
-        by_mode(
-            count(native_shipments, applied_native >= day),
-            count(tracked_packages, applied_tracked >= day),
-        ).label("shipments_day"),
+        aggregate(tracked_packages, func.max(applied)).label("last_shipment"),
+        count(tracked_packages, applied >= hour).label("shipments_hour"),
+        count(tracked_packages, applied >= day).label("shipments_day"),
         count(audit_log, throttled, audit_log.c.at >= hour).label("throttled_hour"),
         count(audit_log, throttled, audit_log.c.at >= day).label("throttled_day"),
     ).order_by(page.c.name)

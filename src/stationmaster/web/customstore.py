@@ -24,9 +24,13 @@ from urllib.parse import urlencode
 import structlog
 from fastapi import APIRouter, Request, status
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from pydantic import JsonValue
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from stationmaster import db
 from stationmaster.customstore.export import (
+    EXPORT_STREAM,
     ExportOptions,
     ExportRequestError,
     NativeExport,
@@ -168,6 +172,24 @@ class _Credentials:
         return admitted
 
 
+async def _note_export(engine: AsyncEngine, name: str, window: Window, pages: int) -> None:
+    """Record that ShipStation pulled: the connection's last pull, as the dashboard shows it.
+
+    A record that cannot be written is logged and the export still served: the orders
+    matter more than the note of their being fetched.
+    """
+    served: JsonValue = {
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "pages": pages,
+    }
+    try:
+        async with engine.begin() as conn:
+            await db.set_cursor(conn, name, EXPORT_STREAM, served)
+    except SQLAlchemyError as exc:
+        log.warning("customstore.export_not_noted", connection=name, error=type(exc).__name__)
+
+
 def _param(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
     return value.strip() if value is not None and value.strip() else None
@@ -262,6 +284,8 @@ async def _export(
         page = await export.page(window, int(page_text))
     except ExportRequestError as exc:
         return _plain(status.HTTP_400_BAD_REQUEST, str(exc))
+    if int(page_text) == 1:
+        await _note_export(export.engine, name, window, page.pages)
     log.info(
         "customstore.export",
         connection=name,

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stationmaster import db
+from stationmaster.customstore.export import EXPORT_STREAM
 from stationmaster.db.dashboard import connection_page, throughput
 from stationmaster.db.tables import connections
 from stationmaster.shipstation import Budget
@@ -77,29 +78,68 @@ async def test_the_numbers_count_each_window(shop: AsyncEngine) -> None:
     assert row.dead_letters == 0
 
 
-async def test_a_pull_connection_counts_ship_notices_applied_to_its_store(
-    engine: AsyncEngine,
+@pytest.mark.parametrize("own_store", [True, False], ids=["own store", "store pushed by another"])
+async def test_a_pull_connection_counts_its_ship_notices_and_exports_as_pulls(
+    engine: AsyncEngine, own_store: bool
 ) -> None:
+    """Ship notices count under the pull connection whichever store they ship in (its own,
+    or one another connection pushes, as in the demo), and a served export is a pull."""
+    from fastapi import FastAPI
+
+    from stationmaster.customstore.notify import NoticeApplier
+    from stationmaster.customstore.reader import ShipNotice
     from stationmaster.stores.native import NativeStore
+    from stationmaster.sync.rules import load_rules
     from stationmaster.testing.factories import make_order
+    from stationmaster.web.customstore import CustomStoreTarget, customstore_router, export_url
 
     async with engine.begin() as conn:
         await db.ensure_connection(conn, "xml", mode="pull", store_kind="native")
-    store = NativeStore(engine, "xml", source="xml")
+        await db.ensure_connection(conn, "api", mode="push", store_kind="native")
+    store = NativeStore(engine, "xml" if own_store else "api", source="xml")
     order = make_order(1)
     await store.ingest(order)
-    async with engine.begin() as conn:
-        await db.record_native_packages(
-            conn,
-            "xml",
-            order.source_id,
-            [db.PackageWrite("shipnotify:abc", {"tracking_number": "1Z9"})],
-            now=minutes_ago(15),
-        )
+    target = CustomStoreTarget("xml", "ss-user", "s3cret-pass", store, load_rules(), "xml")
+    applier = NoticeApplier(
+        engine,
+        "xml",
+        store,
+        target.rules,
+        source="xml",
+        orders_connection=target.orders_connection,
+        now=lambda: minutes_ago(15),
+    )
+    notice = ShipNotice(order_number=order.number, carrier="UPS", tracking_number="1Z9")
+    assert (await applier.apply(notice)).result == "applied"
     async with engine.connect() as conn:
-        [row] = (await connection_page(conn, now=NOW, pull_streams=PULL_STREAMS)).rows
-    assert (row.shipments_hour, row.shipments_day) == (1, 1)
-    assert row.last_pull == minutes_ago(15)
+        rows = {
+            r.name: r
+            for r in (await connection_page(conn, now=NOW, pull_streams=PULL_STREAMS)).rows
+        }
+    assert (rows["xml"].shipments_hour, rows["xml"].shipments_day) == (1, 1)
+    assert rows["xml"].last_pull == minutes_ago(15)
+    assert (rows["api"].shipments_day, rows["api"].last_pull) == (0, None)
+
+    app = FastAPI()
+    app.include_router(customstore_router(engine, connections={"xml": target}))
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+        url = export_url("", "xml", NOW - timedelta(days=30), NOW + timedelta(days=30), 1)
+        export = await http.get(url, auth=("ss-user", "s3cret-pass"))
+    assert export.status_code == 200 and export.text.count("<Order>") == 1
+    async with engine.connect() as conn:
+        [pulled] = [
+            r
+            for r in (await connection_page(conn, now=NOW, pull_streams=PULL_STREAMS)).rows
+            if r.name == "xml"
+        ]
+        cursor = await db.get_cursor(conn, "xml", EXPORT_STREAM)
+    assert pulled.last_pull is not None and pulled.last_pull > minutes_ago(15)
+    assert cursor == {
+        "start": "2026-10-21T12:00:00+00:00",
+        "end": "2026-12-20T12:00:00+00:00",
+        "pages": 1,
+    }
 
 
 async def test_the_page_shows_a_failing_connection_and_why(

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from stationmaster import db
+from stationmaster.customstore.export import EXPORT_STREAM
 from stationmaster.customstore.mirror import MIRROR_STREAM
 from stationmaster.db.dashboard import ConnectionSummary, connection_page, throughput
 from stationmaster.sync.tracking import (
@@ -37,6 +38,7 @@ PULL_STREAMS: Final = (
     FULFILLMENTS_STREAM,
     VOIDS_STREAM,
     MIRROR_STREAM,
+    EXPORT_STREAM,
 )
 CHART_HOURS: Final = 6
 CHART_BUCKET: Final = timedelta(minutes=10)
