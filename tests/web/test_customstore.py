@@ -263,3 +263,28 @@ async def test_a_pull_connection_serves_a_store_another_connection_pushes(
         unknown = url.replace("ORD-9", "ORD-404")
         assert (await http.post(unknown, content=b"", headers=BASIC)).status_code == 404
     assert [p.tracking_number for p in (await store.shipments_of("o9")).packages] == ["1Z9"]
+
+
+async def test_an_export_whose_note_cannot_be_written_is_still_served(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+    from structlog.testing import capture_logs
+
+    from stationmaster.customstore.export import EXPORT_STREAM
+
+    await store_at(shop.engine, "xml", plain_order(source_id="n1"), T0 + timedelta(minutes=1))
+
+    async def locked(*args: object, **kwargs: object) -> None:
+        raise OperationalError("UPDATE cursors", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(db, "set_cursor", locked)
+    with capture_logs() as logs:
+        reply = await shop.http.get(_window(), headers=BASIC)
+    assert reply.status_code == 200 and reply.text.count("<Order>") == 1
+    assert [e["error"] for e in logs if e["event"] == "customstore.export_not_noted"] == [
+        "OperationalError"
+    ]
+    monkeypatch.undo()
+    async with shop.engine.connect() as conn:
+        assert await db.get_cursor(conn, "xml", EXPORT_STREAM) is None
